@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test unit integration bench neo4j-start neo4j-stop clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,fast]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Run the main job on the built-in sample: no server needed (loads into Neo4j too when NEO4J_URI is set).
+demo: $(STAMP)
+	$(VENV)/bin/graphrisk demo --out out/demo
+
+## The whole suite; starts the local Neo4j unless NEO4J_URI is set, and stops it afterwards.
+test: $(STAMP)
+	tools/with-neo4j $(PY) -m pytest
+
+unit: $(STAMP)
+	$(PY) -m pytest tests/unit
+
+integration: $(STAMP)
+	tools/with-neo4j $(PY) -m pytest tests/integration
+
+## Load benchmark (1M transactions into the local Neo4j, beside the naive loader).
+bench: $(STAMP)
+	tools/with-neo4j $(PY) bench/load_throughput.py
+
+clean:
+	rm -rf out build *.egg-info .pytest_cache

@@ -1,0 +1,123 @@
+"""Load throughput: graphrisk's loader beside the naive one-transaction-per-row MERGE loader.
+
+Both run against the same Neo4j in the same run (``NEO4J_URI``; ``make bench`` starts the
+local one). graphrisk loads the whole file (read, validate, aggregate, write); the naive
+loader writes a slice row by row, as a first script typically does. Prints transactions
+per second for both and their ratio.
+
+Usage::
+
+    tools/with-neo4j .venv/bin/python bench/load_throughput.py [--transactions 1000000] [--naive-rows 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from graphrisk import build_graph
+from graphrisk.store.config import Neo4jConfig
+from graphrisk.store.loader import load_graph
+from graphrisk.store.runner import Neo4jRunner, connect
+
+NAIVE_QUERY = """
+MERGE (u:User {user_id: $user_id})
+MERGE (m:Merchant {merchant_id: $merchant_id})
+MERGE (d:Device {device_id: $device_id})
+MERGE (c:Card {card_id: $card_id})
+MERGE (u)-[p:PAID]->(m) SET p.count = coalesce(p.count, 0) + 1, p.amount = coalesce(p.amount, 0) + $amount
+MERGE (u)-[ud:USED]->(d) SET ud.count = coalesce(ud.count, 0) + 1
+MERGE (u)-[uc:USED]->(c) SET uc.count = coalesce(uc.count, 0) + 1
+"""
+
+
+def make_transactions(n: int, *, users: int, seed: int = 7) -> pd.DataFrame:
+    """A canonical transaction table: power-law merchants, 1-3 devices and 1-2 cards per user."""
+    rng = np.random.default_rng(seed)
+    merchants = max(users // 10, 10)
+    user = rng.integers(0, users, n)
+    popularity = 1.0 / np.arange(1, merchants + 1) ** 1.1
+    merchant = rng.choice(merchants, n, p=popularity / popularity.sum())
+    device = user * 3 + rng.integers(0, 1 + (user % 3), n)
+    card = user * 2 + rng.integers(0, 1 + (user % 2), n)
+    start = np.datetime64("2024-01-01T00:00:00")
+    seconds = np.sort(rng.integers(0, 180 * 86_400, n))
+    return pd.DataFrame({
+        "transaction_id": np.char.add("t", np.arange(n).astype(str)),
+        "timestamp": (start + seconds.astype("timedelta64[s]")).astype(str),
+        "user_id": np.char.add("u", user.astype(str)),
+        "amount": np.round(rng.lognormal(3.0, 1.0, n), 2),
+        "merchant_id": np.char.add("m", merchant.astype(str)),
+        "device_id": np.char.add("d", device.astype(str)),
+        "card_id": np.char.add("c", card.astype(str)),
+    })
+
+
+def wipe(runner: Neo4jRunner) -> None:
+    runner.autocommit("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+
+
+def naive_load(runner: Neo4jRunner, frame: pd.DataFrame) -> float:
+    started = time.perf_counter()
+    for row in frame.itertuples(index=False):
+        runner.write(NAIVE_QUERY, {
+            "user_id": row.user_id, "merchant_id": row.merchant_id, "device_id": row.device_id,
+            "card_id": row.card_id, "amount": float(row.amount),
+        })
+    return time.perf_counter() - started
+
+
+def commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--transactions", type=int, default=1_000_000)
+    parser.add_argument("--users", type=int, default=None, help="default: transactions / 10")
+    parser.add_argument("--naive-rows", type=int, default=20_000)
+    parser.add_argument("--batch-size", type=int, default=10_000)
+    args = parser.parse_args()
+    users = args.users or max(args.transactions // 10, 10)
+
+    frame = make_transactions(args.transactions, users=users)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "transactions.csv"
+        frame.to_csv(path, index=False)
+        with connect(Neo4jConfig.from_env()) as runner:
+            wipe(runner)
+            started = time.perf_counter()
+            graph, report = build_graph(path, keep_transactions=False)
+            built = time.perf_counter() - started
+            stored = load_graph(runner, graph, batch_size=args.batch_size)
+            total = time.perf_counter() - started
+            counts = runner.read("MATCH ()-[r]->() RETURN count(r) AS rels")[0]["rels"]
+            wipe(runner)
+            naive_rows = min(args.naive_rows, len(frame))
+            naive_seconds = naive_load(runner, frame.iloc[:naive_rows])
+            wipe(runner)
+
+    ours = report.rows_loaded / total
+    naive = naive_rows / naive_seconds
+    print(f"commit {commit()}  python {sys.version.split()[0]}")
+    print(f"input: {report.rows_loaded:,} transactions, {graph.node_counts['user']:,} users, "
+          f"{sum(graph.node_counts.values()):,} nodes, {counts:,} relationships")
+    print(f"graphrisk load : {total:6.1f} s total ({built:.1f} s read+validate+aggregate, "
+          f"{stored.seconds:.1f} s Neo4j writes) = {ours:10,.0f} tx/s")
+    print(f"naive per-row  : {naive_seconds:6.1f} s for {naive_rows:,} rows = {naive:10,.0f} tx/s")
+    print(f"ratio          : {ours / naive:6.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""``graphrisk`` command line: a thin layer over the library.
+
+Expected failures (bad input, unreachable database) print one line on stderr and exit
+with status 1; usage errors exit with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from graphrisk import __version__
+from graphrisk.cli import demo, load
+from graphrisk.errors import GraphRiskError
+
+__all__ = ["main", "build_parser"]
+
+COMMANDS = (load, demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(prog="graphrisk", description="Find fraud rings in transaction graphs.")
+    parser.add_argument("--version", action="version", version=f"graphrisk {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (GraphRiskError, ValueError) as e:
+        print(f"graphrisk {args.command}: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"graphrisk {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,8 @@
+"""Adapters from external formats to graphrisk's canonical input (installed as ``graphrisk.loaders``).
+
+Each adapter module maps one public format to the canonical tables described in
+:mod:`graphrisk.io.schema` and returns pandas DataFrames that :func:`graphrisk.build_graph`
+accepts.
+"""
+
+__all__: list[str] = []

@@ -1,0 +1,146 @@
+"""Loading into a real Neo4j: exact counts, idempotence, resume, additivity."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pandas as pd
+import pytest
+
+from graphrisk import build_graph
+from graphrisk.store.loader import load_graph
+
+pytestmark = pytest.mark.integration
+
+# Hand-counted from graphrisk/samples/*.csv (see tests/unit/test_build.py for the derivation).
+SAMPLE_NODES = {
+    "User": 10, "Merchant": 4, "Device": 5, "Card": 6, "IP": 3, "Email": 2, "Phone": 1, "Load": 1,
+}
+SAMPLE_RELATIONSHIPS = {"PAID": 8, "SENT": 2, "USED": 26}
+
+ALL_RELATIONSHIPS = (
+    "MATCH (a:User)-[r]->(b) "
+    "RETURN a.user_id AS a, labels(b)[0] AS label, [k IN keys(b) WHERE k ENDS WITH '_id' | b[k]][0] AS b, "
+    "type(r) AS type, properties(r) AS p"
+)
+
+
+def sorted_rows(rows):
+    return sorted(rows, key=lambda row: (row["a"], row["label"], row["b"], row["type"]))
+
+
+def test_sample_loads_with_exact_counts(runner, db_counts, sample_paths):
+    graph, _ = build_graph(**sample_paths)
+    report = load_graph(runner, graph)
+    assert report.status == "loaded"
+    assert db_counts() == (SAMPLE_NODES, SAMPLE_RELATIONSHIPS)
+
+
+def test_relationship_properties_are_aggregated_per_pair(runner, sample_paths):
+    graph, _ = build_graph(**sample_paths)
+    load_graph(runner, graph)
+    [paid] = runner.read("MATCH (:User {user_id: $u})-[r:PAID]->(:Merchant {merchant_id: $m}) RETURN properties(r) AS r", {"u": "u1", "m": "m1"})
+    r = paid["r"]
+    assert (r["count"], r["amount"]) == (2, 37.5)
+    assert r["first_seen"].to_native() == datetime(2024, 3, 1, 9, tzinfo=timezone.utc)
+    assert r["last_seen"].to_native() == datetime(2024, 3, 1, 10, tzinfo=timezone.utc)
+    assert r["fraud_count"] == 0
+    [used] = runner.read("MATCH (:User {user_id: 'u7'})-[r:USED]->(:Device {device_id: 'dX'}) RETURN properties(r) AS r")
+    assert (used["r"]["count"], used["r"]["link_count"], used["r"]["amount"]) == (1, 1, 99.0)
+    [unlabelled] = runner.read("MATCH (:User {user_id: 'u8'})-[r:PAID]->() RETURN properties(r) AS r")
+    assert "fraud_count" not in unlabelled["r"]
+
+
+def test_user_attributes_and_labels_are_stored(runner, sample_paths):
+    graph, _ = build_graph(**sample_paths)
+    load_graph(runner, graph)
+    rows = runner.read(
+        "MATCH (u:User) RETURN u.user_id AS id, u.country AS country, u.account_age_days AS age, "
+        "u.label_is_fraud AS fraud, u.label_ring_id AS ring ORDER BY id"
+    )
+    by_id = {row["id"]: row for row in rows}
+    assert by_id["u5"] == {"id": "u5", "country": "NG", "age": 3.0, "fraud": 1, "ring": "R1"}
+    assert by_id["u10"]["country"] == "GB" and by_id["u10"]["fraud"] is None
+    assert by_id["u1"]["fraud"] == 0
+    assert "u99" not in by_id  # its label was rejected: unknown user
+
+
+def test_reload_is_idempotent(runner, db_counts, sample_paths):
+    graph, _ = build_graph(**sample_paths)
+    load_graph(runner, graph)
+    first = db_counts()
+    sums_before = runner.read("MATCH ()-[r]->() RETURN sum(r.count) AS c, sum(r.amount) AS a")
+    again = load_graph(runner, graph)
+    assert again.status == "already-loaded"
+    assert db_counts() == first
+    assert runner.read("MATCH ()-[r]->() RETURN sum(r.count) AS c, sum(r.amount) AS a") == sums_before
+
+
+def test_different_loads_add_up(runner):
+    def tx(ids, user, amount):
+        return pd.DataFrame({
+            "transaction_id": ids, "timestamp": ["2024-01-01T00:00:00Z"] * len(ids),
+            "user_id": [user] * len(ids), "amount": [amount] * len(ids), "merchant_id": ["m"] * len(ids),
+        })
+
+    load_graph(runner, build_graph(tx(["a", "b"], "u", 1.0))[0])
+    load_graph(runner, build_graph(tx(["c"], "u", 5.0))[0])
+    [row] = runner.read("MATCH (:User {user_id: 'u'})-[r:PAID]->(:Merchant) RETURN r.count AS c, r.amount AS a")
+    assert row == {"c": 3, "a": 7.0}
+    assert runner.read("MATCH (l:Load) RETURN count(l) AS n") == [{"n": 2}]
+
+
+class _StopAfter:
+    """Passes writes through to the real runner and raises after ``limit`` of them (a crash mid-load)."""
+
+    def __init__(self, runner, limit: int) -> None:
+        self.runner, self.limit, self.writes = runner, limit, 0
+
+    def write(self, query, parameters=None):
+        if self.writes >= self.limit:
+            raise ConnectionError("simulated crash")
+        self.writes += 1
+        return self.runner.write(query, parameters)
+
+    def read(self, query, parameters=None):
+        return self.runner.read(query, parameters)
+
+
+@pytest.mark.parametrize("stop_after", [3, 12, 20, 28])
+def test_interrupted_load_resumes_to_exact_counts(runner, db_counts, sample_paths, stop_after):
+    graph, _ = build_graph(**sample_paths)
+    with pytest.raises(ConnectionError):
+        load_graph(_StopAfter(runner, stop_after), graph, batch_size=2)
+    report = load_graph(runner, graph, batch_size=2)
+    assert report.status in {"resumed", "loaded"}
+    assert db_counts() == (SAMPLE_NODES, SAMPLE_RELATIONSHIPS)
+    totals = runner.read(
+        "MATCH ()-[r]->() RETURN sum(r.count) AS c, sum(r.amount) AS a, sum(coalesce(r.link_count, 0)) AS l"
+    )
+    # 12 valid transactions: PAID 10 (1598.25), SENT 2 (950.0), USED device 12 (2548.25),
+    # card 10 (1598.25), ip 8 (1174.5); 5 links
+    assert totals == [{"c": 42, "a": pytest.approx(7869.25), "l": 5}]
+
+
+def test_resume_after_interruption_matches_a_clean_load(runner, sample_paths):
+    graph, _ = build_graph(**sample_paths)
+    load_graph(runner, graph, batch_size=2)
+    clean = sorted_rows(runner.read(
+        ALL_RELATIONSHIPS
+    ))
+    runner.autocommit("MATCH (n) DETACH DELETE n")
+    with pytest.raises(ConnectionError):
+        load_graph(_StopAfter(runner, 25), graph, batch_size=2)
+    load_graph(runner, graph, batch_size=2)
+    resumed = sorted_rows(runner.read(
+        ALL_RELATIONSHIPS
+    ))
+    assert resumed == clean
+
+
+def test_transaction_nodes_are_optional(runner, sample_paths):
+    graph, _ = build_graph(**sample_paths)
+    load_graph(runner, graph, keep_transactions=True)
+    rows = runner.read("MATCH (t:Transaction) RETURN count(t) AS n")
+    assert rows == [{"n": 12}]
+    assert runner.read("MATCH (:Transaction {transaction_id: 't09'})-[:TO]->(u:User) RETURN u.user_id AS u") == [{"u": "u8"}]

@@ -1,0 +1,72 @@
+"""The loader's queries, checked with a runner that records instead of running (no server)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from graphrisk import build_graph
+from graphrisk.store.loader import load_graph
+
+NASTY = "x'}) DETACH DELETE n //"
+
+
+class RecordingRunner:
+    """Records every query and its parameters; answers the loader's bookkeeping queries."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict]] = []
+
+    def write(self, query, parameters=None):
+        self.calls.append((query, dict(parameters or {})))
+        if "MERGE (load:Load" in query:
+            return [{"status": "running", "batch_size": parameters["batch_size"], "done": 0}]
+        if "RETURN count(*) AS applied" in query:
+            return [{"applied": len(parameters["rows"])}]
+        return []
+
+    def read(self, query, parameters=None):
+        raise AssertionError("the loader does not read")
+
+
+@pytest.fixture
+def nasty_graph():
+    tx = pd.DataFrame({
+        "transaction_id": ["t1", "t2"], "timestamp": ["2024-01-01T00:00:00Z"] * 2,
+        "user_id": [NASTY, "u2"], "amount": [1.0, 2.0], "merchant_id": [NASTY, "m2"], "device_id": ["d", NASTY],
+    })
+    return build_graph(tx)[0]
+
+
+def test_values_never_appear_in_query_text(nasty_graph):
+    runner = RecordingRunner()
+    load_graph(runner, nasty_graph)
+    assert runner.calls, "the loader wrote nothing"
+    for query, _ in runner.calls:
+        assert NASTY not in query
+        assert "DETACH DELETE" not in query
+    sent = [p for _, p in runner.calls if p]
+    assert any(NASTY in str(p) for p in sent)
+
+
+def test_writes_are_batched(nasty_graph):
+    runner = RecordingRunner()
+    load_graph(runner, nasty_graph, batch_size=1)
+    merges = [p["ids"] for q, p in runner.calls if q.startswith("UNWIND $ids") and "User" in q]
+    assert merges == [["u2"], [NASTY]]  # sorted by id
+    relationship_batches = [p["batch"] for q, p in runner.calls if "done_batches" in q and "batch" in p]
+    assert relationship_batches == ["paid:0", "paid:1", "used:device:0", "used:device:1"]
+
+
+def test_constraints_come_first(nasty_graph):
+    runner = RecordingRunner()
+    load_graph(runner, nasty_graph)
+    first_data_write = next(i for i, (q, _) in enumerate(runner.calls) if "MERGE" in q)
+    constraints = [i for i, (q, _) in enumerate(runner.calls) if q.startswith("CREATE CONSTRAINT")]
+    assert constraints and max(constraints) < first_data_write
+
+
+@pytest.mark.parametrize("size", [0, -5])
+def test_batch_size_must_be_positive(nasty_graph, size):
+    with pytest.raises(ValueError, match="batch_size"):
+        load_graph(RecordingRunner(), nasty_graph, batch_size=size)
