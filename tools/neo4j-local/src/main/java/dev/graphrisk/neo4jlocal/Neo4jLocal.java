@@ -113,8 +113,10 @@ public final class Neo4jLocal {
                 .setConfig(GraphDatabaseSettings.default_advertised_address, new SocketAddress(HOST))
                 // Loopback-only throwaway instance: no credentials needed (see class Javadoc).
                 .setConfig(GraphDatabaseSettings.auth_enabled, false)
-                // Small, fixed page cache instead of one sized from the machine's RAM.
-                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(128))
+                // Small, fixed page cache instead of one sized from the machine's RAM;
+                // -Dneo4jlocal.pagecacheMb=N (via NEO4J_LOCAL_JAVA_OPTS) raises it for benchmarks.
+                .setConfig(GraphDatabaseSettings.pagecache_memory,
+                        ByteUnit.mebiBytes(Long.getLong("neo4jlocal.pagecacheMb", 128L)))
                 // Throwaway store: keep no old tx logs and do not preallocate files.
                 .setConfig(GraphDatabaseSettings.keep_logical_logs, "keep_none")
                 .setConfig(GraphDatabaseSettings.preallocate_logical_logs, false)
