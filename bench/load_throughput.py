@@ -87,6 +87,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=None, help="default: transactions / 10")
     parser.add_argument("--naive-rows", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     users = args.users or max(args.transactions // 10, 10)
 
@@ -99,7 +100,7 @@ def main() -> int:
             started = time.perf_counter()
             graph, report = build_graph(path, keep_transactions=False)
             built = time.perf_counter() - started
-            stored = load_graph(runner, graph, batch_size=args.batch_size)
+            stored = load_graph(runner, graph, batch_size=args.batch_size, workers=args.workers)
             total = time.perf_counter() - started
             counts = runner.read("MATCH ()-[r]->() RETURN count(r) AS rels")[0]["rels"]
             wipe(runner)
@@ -109,7 +110,7 @@ def main() -> int:
 
     ours = report.rows_loaded / total
     naive = naive_rows / naive_seconds
-    print(f"commit {commit()}  python {sys.version.split()[0]}")
+    print(f"commit {commit()}  python {sys.version.split()[0]}  batch_size {args.batch_size}  workers {args.workers}")
     print(f"input: {report.rows_loaded:,} transactions, {graph.node_counts['user']:,} users, "
           f"{sum(graph.node_counts.values()):,} nodes, {counts:,} relationships")
     print(f"graphrisk load : {total:6.1f} s total ({built:.1f} s read+validate+aggregate, "

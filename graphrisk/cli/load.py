@@ -8,7 +8,7 @@ from graphrisk.cli.options import add_input_options, add_neo4j_options, neo4j_co
 from graphrisk.cli.progress import stage_bars
 from graphrisk.cli.summary import graph_summary, input_summary, store_summary
 from graphrisk.graph.build import build_graph
-from graphrisk.store.loader import DEFAULT_BATCH_SIZE, load_graph
+from graphrisk.store.loader import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, load_graph
 from graphrisk.store.runner import connect
 
 __all__ = ["add_parser", "run"]
@@ -24,6 +24,7 @@ def add_parser(commands) -> None:
     add_input_options(parser)
     add_neo4j_options(parser)
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N", help="rows per transaction")
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N", help="transactions written at once (default: %(default)s)")
     parser.add_argument("--keep-transactions", action="store_true", help="also write one :Transaction node per transaction")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(run=run)
@@ -42,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
     print(graph_summary(graph))
     with connect(config) as runner, stage_bars(not args.no_progress, unit="items") as progress:
         stored = load_graph(
-            runner, graph, batch_size=args.batch_size, keep_transactions=args.keep_transactions, progress=progress
+            runner, graph, batch_size=args.batch_size, workers=args.workers,
+            keep_transactions=args.keep_transactions, progress=progress,
         )
     print(store_summary(stored, report.tables[0].rows_loaded))
     return 0

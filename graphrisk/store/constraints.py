@@ -13,6 +13,7 @@ CONSTRAINTS: tuple[tuple[str, str, str], ...] = tuple(
 ) + (
     ("graphrisk_load_key", "Load", "load_id"),
     ("graphrisk_transaction_key", "Transaction", "transaction_id"),
+    ("graphrisk_load_batch_key", "LoadBatch", "batch_key"),
 )
 
 

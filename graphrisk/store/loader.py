@@ -8,10 +8,14 @@ How a load stays exact when it is run twice or stopped halfway:
 * Nodes are written with ``MERGE`` on their key, so writing them again changes nothing.
 * Relationships are aggregated per pair and *added* to what is in the database, so
   two different loads add up. Each batch of relationships commits in the same
-  transaction as its batch number in ``Load.done_batches``, and a batch whose number
-  is already there is skipped; a driver retry of a batch that did commit, or a rerun
-  after a crash, therefore never adds a batch twice. The batch plan is fixed by the
-  graph content and the ``batch_size`` recorded on the ``Load`` node.
+  transaction as a ``(:LoadBatch {batch_key})`` ledger node, and a batch whose ledger
+  node exists is skipped; a driver retry of a batch that did commit, or a rerun after a
+  crash, therefore never adds a batch twice. The batch plan is fixed by the graph
+  content and the ``batch_size`` recorded on the ``Load`` node; the ledger nodes are
+  removed when the load completes.
+* Batches run on ``workers`` threads (one session each). Relationship batches are cut
+  from tables sorted by user, so concurrent batches touch different users; a deadlock
+  on a shared node is a transient error that the driver retries.
 
 Loading *different* files that contain the same transactions counts them twice; keep
 transaction nodes (``keep_transactions=True``) to see every transaction individually.
@@ -19,8 +23,10 @@ transaction nodes (``keep_transactions=True``) to see every transaction individu
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -31,23 +37,28 @@ from graphrisk.store.constraints import ensure_constraints
 from graphrisk.store.records import to_rows, to_values
 from graphrisk.store.runner import QueryRunner
 
-__all__ = ["load_graph", "StoreReport", "DEFAULT_BATCH_SIZE"]
+__all__ = ["load_graph", "StoreReport", "DEFAULT_BATCH_SIZE", "DEFAULT_WORKERS"]
 
 DEFAULT_BATCH_SIZE = 10_000
+DEFAULT_WORKERS = 2
 
 #: Called as ``progress(stage, items_written)``.
 StoreProgress = Callable[[str, int], None]
 
 _START_LOAD = """
 MERGE (load:Load {load_id: $load_id})
-ON CREATE SET load.status = 'running', load.done_batches = [], load.batch_size = $batch_size,
+ON CREATE SET load.status = 'running', load.batch_size = $batch_size,
               load.started_at = datetime(), load.graphrisk_version = $version
-RETURN load.status AS status, load.batch_size AS batch_size, size(load.done_batches) AS done
+RETURN load.status AS status, load.batch_size AS batch_size,
+       COUNT { (b:LoadBatch) WHERE b.batch_key STARTS WITH $prefix } AS done
 """
 
 _FINISH_LOAD = """
 MATCH (load:Load {load_id: $load_id})
 SET load.status = 'complete', load.completed_at = datetime(), load += $counts
+WITH load
+OPTIONAL MATCH (b:LoadBatch) WHERE b.batch_key STARTS WITH $prefix
+DELETE b
 """
 
 _MERGE_NODES = "UNWIND $ids AS id MERGE (:{label} {{{key}: id}})"
@@ -64,13 +75,13 @@ MATCH (u:User {user_id: row[0]})
 SET u.label_is_fraud = row[1], u.label_ring_id = row[2]
 """
 
-# Relationship batches: applied only if their number is not in the ledger, and the
-# ledger is updated in the same transaction.
+# Relationship batches: applied only if their ledger node does not exist yet, and the
+# ledger node is created in the same transaction.
 _ADD_RELATIONSHIPS = """
-MATCH (load:Load {{load_id: $load_id}})
-WHERE NOT $batch IN load.done_batches
-SET load.done_batches = load.done_batches + $batch
-WITH load
+OPTIONAL MATCH (done:LoadBatch {{batch_key: $batch_key}})
+WITH done WHERE done IS NULL
+CREATE (:LoadBatch {{batch_key: $batch_key}})
+WITH 1 AS guard
 UNWIND $rows AS row
 MATCH (a:User {{user_id: row[0]}})
 MATCH (b:{target_label} {{{target_key}: row[1]}})
@@ -132,6 +143,17 @@ class StoreReport:
     seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class _Write:
+    """One batch: a query, its parameters, and what to tell the progress callback."""
+
+    stage: str
+    query: str
+    parameters: dict
+    size: int
+    guarded: bool = False
+
+
 def _batches(items: list, size: int):
     for start in range(0, len(items), size):
         yield start // size, items[start : start + size]
@@ -142,6 +164,7 @@ def load_graph(
     graph: TransactionGraph,
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    workers: int = DEFAULT_WORKERS,
     keep_transactions: bool = False,
     progress: StoreProgress | None = None,
 ) -> StoreReport:
@@ -150,15 +173,18 @@ def load_graph(
     Parameters
     ----------
     runner
-        Where to write (see :func:`graphrisk.store.runner.connect`).
+        Where to write (see :func:`graphrisk.store.runner.connect`); must be safe to call
+        from several threads when ``workers > 1`` (:class:`~graphrisk.store.runner.Neo4jRunner` is).
     graph
         The graph to load.
     batch_size
         Rows per transaction. An interrupted load resumes with the batch size it started with.
+    workers
+        Transactions written at the same time.
     keep_transactions
         Also write one ``(:Transaction)`` node per transaction (needs ``graph.transactions``).
     progress
-        Called as ``progress(stage, items)`` after every batch.
+        Called as ``progress(stage, items)`` after every batch, from the calling thread.
 
     Returns
     -------
@@ -167,22 +193,27 @@ def load_graph(
     Raises
     ------
     ValueError
-        ``batch_size`` is not positive, or transaction nodes are asked for without transactions.
+        ``batch_size`` or ``workers`` is not positive, or transaction nodes are asked for
+        without transactions.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
     if keep_transactions and graph.transactions is None:
         raise ValueError("keep_transactions=True needs a graph built with keep_transactions=True")
     started = time.perf_counter()
     report = StoreReport(load_id=graph.fingerprint(), status="loaded")
     report.nodes = graph.node_counts
     report.relationships = graph.edge_counts
+    prefix = f"{report.load_id}:"
 
     ensure_constraints(runner)
     from graphrisk import __version__
 
     state = runner.write(
-        _START_LOAD, {"load_id": report.load_id, "batch_size": batch_size, "version": __version__}
+        _START_LOAD,
+        {"load_id": report.load_id, "batch_size": batch_size, "version": __version__, "prefix": prefix},
     )[0]
     if state["status"] == "complete":
         report.status = "already-loaded"
@@ -192,95 +223,119 @@ def load_graph(
         report.status = "resumed"
     batch_size = int(state["batch_size"])
 
-    def tick(stage: str, n: int) -> None:
-        if progress is not None:
-            progress(stage, n)
-
-    _write_users(runner, graph, batch_size, tick)
-    _write_node_ids(runner, "merchant", graph.merchants["merchant_id"], batch_size, tick)
-    for kind in IDENTIFIER_TYPES:
-        table = graph.identifiers.get(kind)
-        if table is not None and len(table):
-            _write_node_ids(runner, kind, table["entity_id"], batch_size, tick)
-    if graph.labels is not None and len(graph.labels):
-        rows = to_rows(graph.labels, ["user_id", "is_fraud", "ring_id"])
-        for _, batch in _batches(rows, batch_size):
-            runner.write(_SET_LABELS, {"rows": batch})
-            tick("labels", len(batch))
-
-    skipped = _add_relationships(runner, report.load_id, "paid", graph.paid, "merchant", "PAID", batch_size, tick)
-    skipped += _add_relationships(runner, report.load_id, "sent", graph.sent, "user", "SENT", batch_size, tick)
-    for kind in IDENTIFIER_TYPES:
-        used = graph.used[graph.used["entity_type"] == kind]
-        skipped += _add_relationships(runner, report.load_id, f"used:{kind}", used, kind, "USED", batch_size, tick)
-    report.batches_skipped = skipped
-
+    _run(runner, _node_writes(graph, batch_size), workers, progress)
+    _run(runner, _label_writes(graph, batch_size), workers, progress)
+    report.batches_skipped = _run(runner, _relationship_writes(graph, prefix, batch_size), workers, progress)
     if keep_transactions:
-        _write_transactions(runner, graph.transactions, batch_size, tick)
+        _run(runner, _transaction_writes(graph.transactions, batch_size), workers, progress)
 
     counts = {f"nodes_{k}": v for k, v in report.nodes.items()}
     counts.update({f"relationships_{k}": v for k, v in report.relationships.items()})
-    runner.write(_FINISH_LOAD, {"load_id": report.load_id, "counts": counts})
+    runner.write(_FINISH_LOAD, {"load_id": report.load_id, "counts": counts, "prefix": prefix})
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _write_users(runner: QueryRunner, graph: TransactionGraph, batch_size: int, tick: StoreProgress) -> None:
-    users = graph.users
-    attribute_names = [c for c in users.columns if c != "user_id"]
-    if not attribute_names:
-        _write_node_ids(runner, "user", users["user_id"], batch_size, tick)
-        return
-    ids = to_values(users["user_id"])
-    columns = {name: to_values(users[name]) for name in attribute_names}
-    rows = [
-        {"id": user_id, "attributes": {name: columns[name][i] for name in attribute_names}}
-        for i, user_id in enumerate(ids)
-    ]
-    for _, batch in _batches(rows, batch_size):
-        runner.write(_MERGE_USERS_WITH_ATTRIBUTES, {"rows": batch})
-        tick("users", len(batch))
+def _run(runner: QueryRunner, writes: Iterable[_Write], workers: int, progress: StoreProgress | None) -> int:
+    """Run writes on ``workers`` threads; stop at the first failure and re-raise it.
 
-
-def _write_node_ids(runner: QueryRunner, kind: str, ids: pd.Series, batch_size: int, tick: StoreProgress) -> None:
-    node = NODE_TYPES[kind]
-    query = _MERGE_NODES.format(label=node.label, key=node.key)
-    for _, batch in _batches(to_values(ids), batch_size):
-        runner.write(query, {"ids": batch})
-        tick(f"{kind} nodes", len(batch))
-
-
-def _add_relationships(
-    runner: QueryRunner,
-    load_id: str,
-    name: str,
-    edges: pd.DataFrame,
-    target: str,
-    rel_type: str,
-    batch_size: int,
-    tick: StoreProgress,
-) -> int:
-    """Add one relationship table in ledger-guarded batches; return how many were already done."""
-    if not len(edges):
-        return 0
-    node = NODE_TYPES[target]
-    has_links = "link_count" in edges.columns
-    columns = _EDGE_COLUMNS + (["link_count"] if has_links else [])
-    extra = ",\n    r.link_count = coalesce(r.link_count, 0) + row[7]" if has_links else ""
-    query = _ADD_RELATIONSHIPS.format(
-        target_label=node.label, target_key=node.key, rel_type=rel_type, extra_set=extra
-    )
+    Returns the number of guarded batches that were found already applied.
+    """
     skipped = 0
-    for number, batch in _batches(to_rows(edges, columns), batch_size):
-        applied = runner.write(query, {"load_id": load_id, "batch": f"{name}:{number}", "rows": batch})
-        if not applied or applied[0]["applied"] == 0:
-            skipped += 1
-        tick(rel_type, len(batch))
+    lock = threading.Lock()
+
+    def execute(write: _Write) -> _Write:
+        nonlocal skipped
+        records = runner.write(write.query, write.parameters)
+        if write.guarded and (not records or records[0].get("applied", 0) == 0):
+            with lock:
+                skipped += 1
+        return write
+
+    pending: set = set()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="graphrisk-load") as pool:
+        try:
+            for write in writes:
+                pending.add(pool.submit(execute, write))
+                if len(pending) >= 2 * workers:
+                    pending = _collect(pending, progress, FIRST_EXCEPTION)
+            _collect(pending, progress, None)
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
     return skipped
 
 
-def _write_transactions(runner: QueryRunner, transactions: pd.DataFrame, batch_size: int, tick: StoreProgress) -> None:
+def _collect(pending: set, progress: StoreProgress | None, until: str | None) -> set:
+    """Wait for some (``FIRST_EXCEPTION``: at least one) or all futures; report and re-raise."""
+    done, rest = wait(pending, return_when=until or "ALL_COMPLETED")
+    if until and not done:  # pragma: no cover - wait() returns at least one when asked
+        return rest
+    for future in done:
+        write = future.result()  # re-raises the batch's error
+        if progress is not None:
+            progress(write.stage, write.size)
+    return rest
+
+
+def _node_writes(graph: TransactionGraph, batch_size: int) -> Iterable[_Write]:
+    users = graph.users
+    attribute_names = [c for c in users.columns if c != "user_id"]
+    if attribute_names:
+        ids = to_values(users["user_id"])
+        columns = {name: to_values(users[name]) for name in attribute_names}
+        rows = [
+            {"id": user_id, "attributes": {name: columns[name][i] for name in attribute_names}}
+            for i, user_id in enumerate(ids)
+        ]
+        for _, batch in _batches(rows, batch_size):
+            yield _Write("users", _MERGE_USERS_WITH_ATTRIBUTES, {"rows": batch}, len(batch))
+    else:
+        yield from _node_id_writes("user", users["user_id"], batch_size)
+    yield from _node_id_writes("merchant", graph.merchants["merchant_id"], batch_size)
+    for kind in IDENTIFIER_TYPES:
+        table = graph.identifiers.get(kind)
+        if table is not None and len(table):
+            yield from _node_id_writes(kind, table["entity_id"], batch_size)
+
+
+def _node_id_writes(kind: str, ids: pd.Series, batch_size: int) -> Iterable[_Write]:
+    node = NODE_TYPES[kind]
+    query = _MERGE_NODES.format(label=node.label, key=node.key)
+    for _, batch in _batches(to_values(ids), batch_size):
+        yield _Write(f"{kind} nodes", query, {"ids": batch}, len(batch))
+
+
+def _label_writes(graph: TransactionGraph, batch_size: int) -> Iterable[_Write]:
+    if graph.labels is None or not len(graph.labels):
+        return
+    rows = to_rows(graph.labels, ["user_id", "is_fraud", "ring_id"])
+    for _, batch in _batches(rows, batch_size):
+        yield _Write("labels", _SET_LABELS, {"rows": batch}, len(batch))
+
+
+def _relationship_writes(graph: TransactionGraph, prefix: str, batch_size: int) -> Iterable[_Write]:
+    tables = [("paid", graph.paid, "merchant", "PAID"), ("sent", graph.sent, "user", "SENT")]
+    tables += [
+        (f"used:{kind}", graph.used[graph.used["entity_type"] == kind], kind, "USED") for kind in IDENTIFIER_TYPES
+    ]
+    for name, edges, target, rel_type in tables:
+        if not len(edges):
+            continue
+        node = NODE_TYPES[target]
+        has_links = "link_count" in edges.columns
+        columns = _EDGE_COLUMNS + (["link_count"] if has_links else [])
+        extra = ",\n    r.link_count = coalesce(r.link_count, 0) + row[7]" if has_links else ""
+        query = _ADD_RELATIONSHIPS.format(
+            target_label=node.label, target_key=node.key, rel_type=rel_type, extra_set=extra
+        )
+        for number, batch in _batches(to_rows(edges, columns), batch_size):
+            parameters = {"batch_key": f"{prefix}{name}:{number}", "rows": batch}
+            yield _Write(rel_type, query, parameters, len(batch), guarded=True)
+
+
+def _transaction_writes(transactions: pd.DataFrame, batch_size: int) -> Iterable[_Write]:
     columns = ["transaction_id", "user_id", "timestamp", "amount", "is_fraud", "merchant_id", "counterparty_id", "device_id"]
     for _, batch in _batches(to_rows(transactions, columns), batch_size):
-        runner.write(_MERGE_TRANSACTIONS, {"rows": batch})
-        tick("transactions", len(batch))
+        yield _Write("transactions", _MERGE_TRANSACTIONS, {"rows": batch}, len(batch))

@@ -51,10 +51,10 @@ def test_values_never_appear_in_query_text(nasty_graph):
 
 def test_writes_are_batched(nasty_graph):
     runner = RecordingRunner()
-    load_graph(runner, nasty_graph, batch_size=1)
+    load_graph(runner, nasty_graph, batch_size=1, workers=1)
     merges = [p["ids"] for q, p in runner.calls if q.startswith("UNWIND $ids") and "User" in q]
     assert merges == [["u2"], [NASTY]]  # sorted by id
-    relationship_batches = [p["batch"] for q, p in runner.calls if "done_batches" in q and "batch" in p]
+    relationship_batches = [p["batch_key"].split(":", 1)[1] for q, p in runner.calls if "batch_key" in p]
     assert relationship_batches == ["paid:0", "paid:1", "used:device:0", "used:device:1"]
 
 
@@ -67,6 +67,21 @@ def test_constraints_come_first(nasty_graph):
 
 
 @pytest.mark.parametrize("size", [0, -5])
-def test_batch_size_must_be_positive(nasty_graph, size):
+def test_batch_size_and_workers_must_be_positive(nasty_graph, size):
     with pytest.raises(ValueError, match="batch_size"):
         load_graph(RecordingRunner(), nasty_graph, batch_size=size)
+    with pytest.raises(ValueError, match="workers"):
+        load_graph(RecordingRunner(), nasty_graph, workers=size)
+
+
+def test_a_failing_batch_stops_the_load_with_its_error(nasty_graph):
+    class Failing(RecordingRunner):
+        def write(self, query, parameters=None):
+            if "LoadBatch {batch_key" in query:
+                raise ConnectionError("server went away")
+            return super().write(query, parameters)
+
+    runner = Failing()
+    with pytest.raises(ConnectionError, match="server went away"):
+        load_graph(runner, nasty_graph, batch_size=1, workers=2)
+    assert not any("status = 'complete'" in q for q, _ in runner.calls)
