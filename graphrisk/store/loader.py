@@ -40,7 +40,7 @@ from graphrisk.store.runner import QueryRunner
 __all__ = ["load_graph", "StoreReport", "DEFAULT_BATCH_SIZE", "DEFAULT_WORKERS"]
 
 DEFAULT_BATCH_SIZE = 10_000
-DEFAULT_WORKERS = 2
+DEFAULT_WORKERS = 1
 
 #: Called as ``progress(stage, items_written)``.
 StoreProgress = Callable[[str, int], None]
