@@ -31,6 +31,8 @@ _TRUE = {"1", "1.0", "true", "t", "yes", "y"}
 _FALSE = {"0", "0.0", "false", "f", "no", "n"}
 # datetime64[ns] covers 1677-09-21 .. 2262-04-11; keep clear of both ends.
 _MAX_EPOCH_SECONDS = 9.2e9
+# Text that is an epoch-seconds number rather than an ISO-8601 string.
+_NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
 
 
 @dataclass
@@ -75,7 +77,10 @@ def _parse_timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     else:
         text = values.astype("string").str.strip()
         missing = text.isna() | (text == "")
-        numbers = pd.to_numeric(text.where(~missing), errors="coerce").astype("float64")
+        looks_numeric = text.str.fullmatch(_NUMBER).fillna(False).astype(bool)
+        numbers = pd.Series(np.nan, index=index, dtype="float64")
+        if looks_numeric.any():
+            numbers[looks_numeric] = pd.to_numeric(text[looks_numeric], errors="coerce").astype("float64")
     result = pd.Series(pd.NaT, index=index, dtype="datetime64[ns, UTC]")
     bad = pd.Series(False, index=index)
 
@@ -222,7 +227,9 @@ class Validator:
         candidates = keys[ok]
         duplicate = candidates.duplicated(keep="first").to_numpy().copy()
         if self._seen:
-            duplicate |= candidates.isin(list(self._seen)).to_numpy()
+            seen = self._seen
+            values = candidates.tolist()
+            duplicate |= np.fromiter((key in seen for key in values), dtype=bool, count=len(values))
         if not duplicate.any():
             return
         first_here = dict(zip(candidates[~duplicate].tolist(), lines[ok][~duplicate].tolist()))
