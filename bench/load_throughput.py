@@ -87,7 +87,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=None, help="default: transactions / 10")
     parser.add_argument("--naive-rows", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     users = args.users or max(args.transactions // 10, 10)
 

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from graphrisk.graph.model import IDENTIFIER_TYPES, NODE_TYPES
@@ -40,7 +41,7 @@ from graphrisk.store.runner import QueryRunner
 __all__ = ["load_graph", "StoreReport", "DEFAULT_BATCH_SIZE", "DEFAULT_WORKERS"]
 
 DEFAULT_BATCH_SIZE = 10_000
-DEFAULT_WORKERS = 1
+DEFAULT_WORKERS = 2
 
 #: Called as ``progress(stage, items_written)``.
 StoreProgress = Callable[[str, int], None]
@@ -152,6 +153,7 @@ class _Write:
     parameters: dict
     size: int
     guarded: bool = False
+    user_rank: int = 0
 
 
 def _batches(items: list, size: int):
@@ -225,7 +227,8 @@ def load_graph(
 
     _run(runner, _node_writes(graph, batch_size), workers, progress)
     _run(runner, _label_writes(graph, batch_size), workers, progress)
-    report.batches_skipped = _run(runner, _relationship_writes(graph, prefix, batch_size), workers, progress)
+    relationship_writes = _schedule(_relationship_writes(graph, prefix, batch_size), workers)
+    report.batches_skipped = _run(runner, relationship_writes, workers, progress)
     if keep_transactions:
         _run(runner, _transaction_writes(graph.transactions, batch_size), workers, progress)
 
@@ -315,11 +318,18 @@ def _label_writes(graph: TransactionGraph, batch_size: int) -> Iterable[_Write]:
         yield _Write("labels", _SET_LABELS, {"rows": batch}, len(batch))
 
 
-def _relationship_writes(graph: TransactionGraph, prefix: str, batch_size: int) -> Iterable[_Write]:
+def _relationship_writes(graph: TransactionGraph, prefix: str, batch_size: int) -> list[_Write]:
+    """Ledger-guarded batches per relationship table, each cut from rows sorted by user.
+
+    Within a batch the rows are sorted by target, so every transaction locks targets
+    (merchants, devices...) in the same order.
+    """
+    users = graph.users["user_id"].to_numpy(dtype=object)
     tables = [("paid", graph.paid, "merchant", "PAID"), ("sent", graph.sent, "user", "SENT")]
     tables += [
         (f"used:{kind}", graph.used[graph.used["entity_type"] == kind], kind, "USED") for kind in IDENTIFIER_TYPES
     ]
+    writes = []
     for name, edges, target, rel_type in tables:
         if not len(edges):
             continue
@@ -331,8 +341,32 @@ def _relationship_writes(graph: TransactionGraph, prefix: str, batch_size: int) 
             target_label=node.label, target_key=node.key, rel_type=rel_type, extra_set=extra
         )
         for number, batch in _batches(to_rows(edges, columns), batch_size):
+            rank = int(np.searchsorted(users, batch[0][0]))
+            batch.sort(key=lambda row: row[1])
             parameters = {"batch_key": f"{prefix}{name}:{number}", "rows": batch}
-            yield _Write(rel_type, query, parameters, len(batch), guarded=True)
+            writes.append(_Write(rel_type, query, parameters, len(batch), guarded=True, user_rank=rank))
+    return writes
+
+
+def _schedule(writes: list[_Write], workers: int) -> list[_Write]:
+    """Order relationship batches so that batches running at the same time share no users.
+
+    With one worker the order is the plan's. With more, batches are ordered by the
+    users they cover and taken alternately from both ends, so the two batches in flight
+    cover users far apart and only meet once, in the middle; a rare deadlock there is a
+    transient error the driver retries.
+    """
+    if workers == 1:
+        return writes
+    ordered = sorted(writes, key=lambda w: w.user_rank)
+    front, back = 0, len(ordered) - 1
+    scheduled = []
+    while front <= back:
+        scheduled.append(ordered[front])
+        if back != front:
+            scheduled.append(ordered[back])
+        front, back = front + 1, back - 1
+    return scheduled
 
 
 def _transaction_writes(transactions: pd.DataFrame, batch_size: int) -> Iterable[_Write]:
