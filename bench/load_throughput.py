@@ -88,6 +88,9 @@ def main() -> int:
     parser.add_argument("--naive-rows", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=50_000,
+                        help="transactions loaded (then wiped) first, so both loaders meet a JIT-warm server, "
+                        "as a long-running one would be; 0 to measure a cold server")
     args = parser.parse_args()
     users = args.users or max(args.transactions // 10, 10)
 
@@ -97,6 +100,10 @@ def main() -> int:
         frame.to_csv(path, index=False)
         with connect(Neo4jConfig.from_env()) as runner:
             wipe(runner)
+            if args.warmup:
+                load_graph(runner, build_graph(make_transactions(args.warmup, users=max(args.warmup // 10, 10), seed=99))[0])
+                naive_load(runner, make_transactions(2_000, users=200, seed=98))
+                wipe(runner)
             started = time.perf_counter()
             graph, report = build_graph(path, keep_transactions=False)
             built = time.perf_counter() - started
@@ -110,7 +117,8 @@ def main() -> int:
 
     ours = report.rows_loaded / total
     naive = naive_rows / naive_seconds
-    print(f"commit {commit()}  python {sys.version.split()[0]}  batch_size {args.batch_size}  workers {args.workers}")
+    print(f"commit {commit()}  python {sys.version.split()[0]}  batch_size {args.batch_size}  workers {args.workers}"
+          f"  warm-up {args.warmup:,} transactions")
     print(f"input: {report.rows_loaded:,} transactions, {graph.node_counts['user']:,} users, "
           f"{sum(graph.node_counts.values()):,} nodes, {counts:,} relationships")
     print(f"graphrisk load : {total:6.1f} s total ({built:.1f} s read+validate+aggregate, "
