@@ -11,12 +11,12 @@ import sys
 from collections.abc import Sequence
 
 from graphrisk import __version__
-from graphrisk.cli import demo, load
+from graphrisk.cli import demo, generate, load
 from graphrisk.errors import GraphRiskError
 
 __all__ = ["main", "build_parser"]
 
-COMMANDS = (load, demo)
+COMMANDS = (load, generate, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
