@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from graphrisk import __version__
 from graphrisk.cli import demo, generate, load
+from graphrisk.cli.driver_log import install_driver_log
 from graphrisk.errors import GraphRiskError
 
 __all__ = ["main", "build_parser"]
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     args = build_parser().parse_args(argv)
+    install_driver_log()
     try:
         return int(args.run(args))
     except (GraphRiskError, ValueError) as e:
