@@ -78,6 +78,8 @@ def generate_world(n_users: int = 10_000, *, seed: int = 0, config: WorldConfig 
 
     start = np.datetime64(config.start, "s")
     tx = parts.columns()
+    # nobody pays before their account exists
+    tx["seconds"] = np.maximum(tx["seconds"], np.clip(population.opened_of[tx["user"]], 0, None))
     order = np.argsort(tx["seconds"], kind="stable")
     tx = {name: values[order] for name, values in tx.items()}
     n = len(order)

@@ -41,7 +41,7 @@ def test_load_with_unreachable_server_names_uri_but_not_password(sample_paths, t
 
 def test_usage_error_exits_2():
     with pytest.raises(SystemExit) as exit_info:
-        main(["load"])
+        main(["load", "--batch-size", "many"])
     assert exit_info.value.code == 2
 
 
