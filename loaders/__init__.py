@@ -5,4 +5,7 @@ Each adapter module maps one public format to the canonical tables described in
 accepts.
 """
 
-__all__: list[str] = []
+from graphrisk.loaders.detect import FORMATS, detect_format, load
+from graphrisk.loaders.tables import CanonicalTables
+
+__all__ = ["load", "detect_format", "CanonicalTables", "FORMATS"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from graphrisk.cli.options import add_input_options, add_neo4j_options, neo4j_config
+from graphrisk.cli.options import (
+    add_format_options, add_input_options, add_neo4j_options, check_input_choice, input_tables, neo4j_config,
+)
 from graphrisk.cli.progress import stage_bars
 from graphrisk.cli.summary import graph_summary, input_summary, store_summary
 from graphrisk.graph.build import build_graph
@@ -19,9 +21,11 @@ def add_parser(commands) -> None:
     parser = commands.add_parser(
         "load", help="validate input and load it into Neo4j",
         description="Validate canonical input row by row and load the aggregated graph into Neo4j. "
-        "Loading the same input again changes nothing; an interrupted load resumes where it stopped.",
+        "Loading the same input again changes nothing; an interrupted load resumes where it stopped. "
+        "Give either --transactions (with --links/--users/--labels) or --input in a public format.",
     )
-    add_input_options(parser)
+    add_input_options(parser, transactions_required=False)
+    add_format_options(parser)
     add_neo4j_options(parser)
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N", help="rows per transaction")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N", help="transactions written at once (default: %(default)s)")
@@ -32,10 +36,14 @@ def add_parser(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``graphrisk load``."""
+    check_input_choice(args)
     config = neo4j_config(args)
+    inputs, described = input_tables(args)
+    if described is not None:
+        print(described)
     with stage_bars(not args.no_progress) as progress:
         graph, report = build_graph(
-            args.transactions, args.links, args.users, args.labels,
+            **inputs,
             keep_transactions=args.keep_transactions, chunk_rows=args.chunk_rows, progress=progress,
         )
     report.write_rejects(args.rejects)

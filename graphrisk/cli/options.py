@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import argparse
 
+from graphrisk.errors import InputError
+from graphrisk.loaders import FORMATS, detect_format, load
 from graphrisk.store.config import Neo4jConfig
 
-__all__ = ["add_input_options", "add_neo4j_options", "neo4j_config"]
+__all__ = [
+    "add_input_options", "add_format_options", "check_input_choice", "input_tables",
+    "add_neo4j_options", "neo4j_config",
+]
+
+_CANONICAL_FLAGS = ("transactions", "links", "users", "labels")
 
 
 def add_input_options(parser: argparse.ArgumentParser, *, transactions_required: bool = True) -> None:
@@ -21,6 +28,64 @@ def add_input_options(parser: argparse.ArgumentParser, *, transactions_required:
         help="where rejected rows go, with line and reason (default: %(default)s)",
     )
     group.add_argument("--chunk-rows", type=int, default=250_000, metavar="N", help="rows read at a time")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number of rows, got {text!r}")
+    return value
+
+
+def add_format_options(parser: argparse.ArgumentParser) -> None:
+    """``--input/--format/--limit``: a file or folder in a supported public format, instead of canonical tables."""
+    group = parser.add_argument_group(
+        "input in a public format (instead of --transactions/--links/--users/--labels)",
+        "; ".join(f"{name}: {text}" for name, text in FORMATS.items()),
+    )
+    group.add_argument("--input", metavar="FILE_OR_DIR", help="the file (or xfraud folder) to map to canonical tables")
+    group.add_argument("--format", choices=("auto", *FORMATS), help="its format (default: auto, by headers or layout)")
+    group.add_argument("--limit", type=_positive_int, metavar="N", help="read only the first N transactions")
+
+
+def check_input_choice(args: argparse.Namespace) -> None:
+    """Check that exactly one of the two ways to give input is used (cheap: reads nothing).
+
+    Raises
+    ------
+    InputError
+        Neither or both ways are given, or ``--format``/``--limit`` come without ``--input``.
+    """
+    given = [f"--{name}" for name in _CANONICAL_FLAGS if getattr(args, name) is not None]
+    if args.input is None:
+        if args.format is not None or args.limit is not None:
+            raise InputError("--format and --limit apply only to --input FILE_OR_DIR")
+        if "--transactions" not in given:
+            raise InputError("no input: give --transactions FILE (canonical tables) or --input FILE_OR_DIR "
+                             f"(formats: {', '.join(FORMATS)})")
+    elif given:
+        raise InputError(f"give either --input or {'/'.join(given)}, not both")
+
+
+def input_tables(args: argparse.Namespace) -> tuple[dict, str | None]:
+    """The ``build_graph`` inputs, and for ``--input`` a line saying what was read and how.
+
+    Raises
+    ------
+    InputError
+        As :func:`check_input_choice`, or the ``--input`` cannot be read or recognised.
+    """
+    check_input_choice(args)
+    if args.input is None:
+        return {name: getattr(args, name) for name in _CANONICAL_FLAGS}, None
+    name = args.format or "auto"
+    if name == "auto":
+        name = detect_format(args.input)
+    tables = load(args.input, format=name, limit=args.limit)
+    return tables.as_kwargs(), f"input: {args.input} read as {name}: {tables.describe()}"
 
 
 def add_neo4j_options(parser: argparse.ArgumentParser) -> None:
