@@ -11,13 +11,13 @@ import sys
 from collections.abc import Sequence
 
 from graphrisk import __version__
-from graphrisk.cli import demo, generate, load
+from graphrisk.cli import demo, features, generate, load
 from graphrisk.cli.driver_log import install_driver_log
 from graphrisk.errors import GraphRiskError
 
 __all__ = ["main", "build_parser"]
 
-COMMANDS = (load, generate, demo)
+COMMANDS = (load, features, generate, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
