@@ -25,6 +25,7 @@ import pandas as pd
 from graphrisk import build_graph
 from graphrisk.store.config import Neo4jConfig
 from graphrisk.store.loader import load_graph
+from graphrisk.store.maintenance import clear_graph
 from graphrisk.store.runner import Neo4jRunner, connect
 
 NAIVE_QUERY = """
@@ -61,7 +62,7 @@ def make_transactions(n: int, *, users: int, seed: int = 7) -> pd.DataFrame:
 
 
 def wipe(runner: Neo4jRunner) -> None:
-    runner.autocommit("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+    clear_graph(runner)
 
 
 def naive_load(runner: Neo4jRunner, frame: pd.DataFrame) -> float:

@@ -16,6 +16,7 @@ import pytest
 
 from graphrisk.errors import StoreError
 from graphrisk.store.config import Neo4jConfig
+from graphrisk.store.maintenance import clear_graph
 from graphrisk.store.runner import Neo4jRunner, connect
 
 LAUNCHER = Path(__file__).resolve().parents[2] / "tools" / "neo4j-local" / "neo4j-local"
@@ -53,7 +54,7 @@ def runner(neo4j_config: Neo4jConfig) -> Iterator[Neo4jRunner]:
     """A runner on an empty database (graphrisk's constraints are kept)."""
     try:
         with connect(neo4j_config) as runner:
-            runner.autocommit("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+            clear_graph(runner)
             yield runner
     except StoreError as e:
         _unavailable(str(e))
