@@ -11,10 +11,10 @@ from graphrisk.loaders import load
 pytestmark = pytest.mark.integration
 
 
-def test_generated_world_loads_through_the_cli(runner, db_counts, neo4j_config, tmp_path, capsys, monkeypatch):
+def test_generated_default_world_loads_through_the_cli(runner, db_counts, neo4j_config, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("NEO4J_URI", neo4j_config.uri)
     world = tmp_path / "world"
-    assert main(["generate", "--out", str(world), "--users", "2000", "--seed", "4"]) == 0
+    assert main(["generate", "--out", str(world), "--seed", "4"]) == 0  # the default world: 10,000 users
     tables = {name: world / f"{name}.csv" for name in ("transactions", "links", "users")}
     expected = build_graph(**tables, labels=world / "known_labels.csv")[0]
     argv = ["load", "--no-progress", "--rejects", str(tmp_path / "rejects.csv"), "--labels", str(world / "known_labels.csv")]
@@ -23,7 +23,7 @@ def test_generated_world_loads_through_the_cli(runner, db_counts, neo4j_config, 
     assert main(argv) == 0
     assert "rejected" in capsys.readouterr().out
     nodes, relationships = db_counts()
-    assert nodes["User"] == 2000 == len(expected.users)
+    assert nodes["User"] == 10_000 == len(expected.users)
     assert nodes["Device"] == expected.node_counts["device"]
     assert relationships["PAID"] == len(expected.paid)
     assert relationships["SENT"] == len(expected.sent)

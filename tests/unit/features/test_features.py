@@ -67,6 +67,7 @@ def test_community_features():
     assert f.loc["f", ["louvain_size", "louvain_density", "louvain_weight_share", "label_propagation_size"]].tolist() == [
         1.0, 0.0, 0.0, 1.0]
     assert f["louvain_community"].nunique() == 3
+    assert f.loc[["a", "x"], "label_propagation_size"].tolist() == [3.0, 3.0]
 
 
 def test_centrality_features(tiny):
@@ -162,3 +163,56 @@ def test_catalogue_documents_every_column(tiny):
     documented = {n for n in f.columns if n in names or n.startswith("merchant_louvain_")
                   or n.startswith("amount_") or n in {"cards", "ips", "emails", "phones", "addresses"}}
     assert documented == set(f.columns)
+
+
+def test_entity_features(tiny):
+    from graphrisk.features import entity_features
+
+    tables = entity_features(tiny)
+    m1 = tables["merchant"].loc["m1"]
+    assert m1[["users", "transactions", "amount_sum", "max_user_share"]].tolist() == [3.0, 3.0, 60.0, pytest.approx(1 / 3)]
+    assert m1["span_days"] == pytest.approx(125 / (24 * 60))  # 10:00 to 12:05
+    d1 = tables["device"].loc["d1"]
+    assert d1[["users", "transactions", "links"]].tolist() == [3.0, 5.0, 0.0]
+    assert d1["max_user_share"] == pytest.approx(3 / 5)  # a made three of d1's five payments
+    assert set(tables) == {"merchant", "device", "card", "ip", "email", "phone", "address"}
+
+
+def test_pagerank_and_eigenvector_by_hand():
+    from graphrisk.features.centrality import centrality_features
+
+    f = centrality_features(nx.path_graph(["a", "b", "c"]))
+    # PR_b = 0.05 + 0.85 (PR_a + PR_c), PR_a = 0.05 + 0.85 PR_b / 2  =>  PR_b = 0.135 / 0.2775
+    assert f.loc["b", "pagerank"] == pytest.approx(0.135 / 0.2775, abs=1e-6)
+    assert f.loc["a", "pagerank"] == pytest.approx(0.05 + 0.425 * 0.135 / 0.2775, abs=1e-6)
+    # principal eigenvector of the path: (1, sqrt 2, 1) / 2
+    assert f["eigenvector"].tolist() == pytest.approx([0.5, 2**-0.5, 0.5], abs=1e-6)
+    # betweenness from every source (k = n): b is on the only a-c shortest path, normalised by (n-1)(n-2)/2
+    assert f["betweenness"].tolist() == pytest.approx([0.0, 1.0, 0.0])
+
+
+def test_velocity_and_age_at_first_transaction(tiny):
+    f = compute_features(tiny, families=["temporal"])
+    span_a = 9 + 2 / 24  # 2024-01-01 10:00 to 2024-01-10 12:00
+    assert f.loc["a", "velocity_per_day"] == pytest.approx(3 / span_a)
+    assert f.loc["b", "velocity_per_day"] == 1.0  # one payment: span counted as one day
+    tx = tiny.transactions.assign(timestamp=tiny.transactions["timestamp"].astype(str))
+    users = pd.DataFrame({"user_id": ["a", "b", "c", "e", "f"], "account_age_days": [100, 50, 10, 5, 1]})
+    with_ages = compute_features(build_graph(tx, users=users)[0], families=["temporal"])
+    # the data ends at a's last payment, 9 days 2 hours after a's first
+    assert with_ages.loc["a", "age_at_first_tx_days"] == pytest.approx(100 - span_a)
+
+
+def test_merchant_projection_features(tiny):
+    from graphrisk.features.community import community_features
+
+    projection = merchant_projection(tiny)
+    # m1: a, b, c (weight 1/2 per pair); m2: c, e (1); m3: f, a (1)
+    assert sorted((min(a, b), max(a, b), w) for a, b, w in projection.edges(data="weight")) == [
+        ("a", "b", 0.5), ("a", "c", 0.5), ("a", "f", 1.0), ("b", "c", 0.5), ("c", "e", 1.0)
+    ]
+    f = compute_features(tiny, families=["community", "centrality"], seed=4)
+    expected = community_features(projection, seed=4, prefix="merchant_", label_propagation=False)
+    pd.testing.assert_frame_equal(f[expected.columns], expected.reindex(f.index), check_index_type=False)
+    assert f["merchant_pagerank"].sum() == pytest.approx(1.0)
+    assert f.loc["a", "merchant_pagerank"] == f["merchant_pagerank"].max()  # a touches three users
