@@ -216,3 +216,14 @@ def test_merchant_projection_features(tiny):
     pd.testing.assert_frame_equal(f[expected.columns], expected.reindex(f.index), check_index_type=False)
     assert f["merchant_pagerank"].sum() == pytest.approx(1.0)
     assert f.loc["a", "merchant_pagerank"] == f["merchant_pagerank"].max()  # a touches three users
+
+
+def test_transfer_and_identifier_counts_on_the_sample(sample_paths):
+    graph = build_graph(**sample_paths)[0]
+    f = compute_features(graph, families=["structure"])
+    # transfers in the sample: u5 -> u8 and u6 -> u8
+    assert f.loc[["u5", "u6", "u8"], "sent_to"].tolist() == [1.0, 1.0, 0.0]
+    assert f.loc["u8", "received_from"] == 2.0
+    # u5: device dX, card cX, ip 10.9.9.9 and email ring@example.com
+    assert f.loc["u5", ["devices", "cards", "ips", "emails", "phones", "addresses"]].tolist() == [1, 1, 1, 1, 0, 0]
+    assert f.loc["u5", "users_per_identifier_max"] == 3.0  # dX, cX and the ip are shared by u5, u6, u7
