@@ -4,8 +4,9 @@
 //   $user_id  STRING   the account to start from (required)
 //   $max_hub  INTEGER  ignore identifiers used by more accounts than this (default 50:
 //                      kiosks and shared terminals would otherwise link everybody)
-// Example:
-//   graphrisk query shared_identifiers --param user_id=u5
+// Example (Neo4j Browser or cypher-shell; from Python: runner.read(read_query("shared_identifiers"), params)):
+//   :param user_id => 'u5'
+//   :param max_hub => 50
 MATCH (me:User {user_id: $user_id})-[:USED]->(shared)<-[:USED]-(other:User)
 WHERE other <> me
 WITH me, shared, other, COUNT { (shared)<-[:USED]-(:User) } AS users_on_identifier

@@ -10,6 +10,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from neo4j.exceptions import DriverError, Neo4jError
+
 from graphrisk import __version__
 from graphrisk.cli import demo, features, generate, load
 from graphrisk.cli.driver_log import install_driver_log
@@ -38,6 +40,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except (GraphRiskError, ValueError) as e:
         print(f"graphrisk {args.command}: error: {e}", file=sys.stderr)
+        return 1
+    except (Neo4jError, DriverError) as e:
+        # a failure after connecting (server stopped mid-load, constraint violation...)
+        reason = getattr(e, "message", None) or str(e) or type(e).__name__
+        print(f"graphrisk {args.command}: error: Neo4j: {reason.splitlines()[0]}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"graphrisk {args.command}: interrupted", file=sys.stderr)

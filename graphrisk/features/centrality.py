@@ -6,6 +6,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 
 __all__ = ["centrality_features"]
 
@@ -31,8 +32,22 @@ def _eigenvector_per_component(graph: nx.Graph, *, max_iter: int = 200, tol: flo
         x = y
         if change.max() < tol:
             break
-    unconverged = np.bincount(component, weights=(change >= tol).astype(float)) > 0
-    x[unconverged[component]] = np.nan
+    unconverged = np.flatnonzero(np.bincount(component, weights=(change >= tol).astype(float)) > 0)
+    for number in unconverged:
+        # nearly equal leading eigenvalues (two similar cliques joined weakly) make the power
+        # iteration crawl: solve that component's eigenproblem directly
+        members = np.flatnonzero(component == number)
+        sub = adjacency[members][:, members]
+        try:
+            if len(members) <= 2_000:
+                _, vectors = np.linalg.eigh(sub.toarray())
+                vector = vectors[:, -1]
+            else:
+                _, vectors = eigsh(sub.astype(float), k=1, which="LA")
+                vector = vectors[:, 0]
+            x[members] = np.abs(vector) / np.linalg.norm(vector)
+        except (np.linalg.LinAlgError, ArpackNoConvergence):
+            x[members] = np.nan
     return dict(zip(nodes, x.tolist()))
 
 
@@ -62,7 +77,7 @@ def centrality_features(projection: nx.Graph, *, seed: int = 0, betweenness_k: i
         {
             f"{prefix}pagerank": pd.Series(pagerank).reindex(users).astype(float),
             f"{prefix}betweenness": pd.Series(betweenness, dtype=float).reindex(users).fillna(0.0),
-            f"{prefix}eigenvector": pd.Series(eigenvector, dtype=float).reindex(users).fillna(0.0),
+            f"{prefix}eigenvector": pd.Series({**dict.fromkeys(users, 0.0), **eigenvector}, dtype=float).reindex(users),
         },
         index=users,
     )

@@ -7,6 +7,7 @@ the number of distinct users, entities and pairs, not with the number of transac
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -206,14 +207,16 @@ def build_graph(
     sent_parts: list[pd.DataFrame] = []
     used_parts: list[pd.DataFrame] = []
     kept: list[pd.DataFrame] = []
+    content = _ContentHash()
     user_ids: list[pd.Series] = []
     merchant_ids: list[pd.Series] = []
 
     for rows, _ in _read_table(transactions, TRANSACTIONS, report, reject_parts, chunk_rows, progress):
         if keep_transactions:
             kept.append(rows)
-        user_ids += [rows["user_id"], rows["counterparty_id"].dropna()]
-        merchant_ids.append(rows["merchant_id"].dropna())
+        content.add("transactions", rows)
+        user_ids += [rows["user_id"].drop_duplicates(), rows["counterparty_id"].dropna().drop_duplicates()]
+        merchant_ids.append(rows["merchant_id"].dropna().drop_duplicates())
         with_merchant = rows[rows["merchant_id"].notna()]
         paid_parts.append(_edge_partial(with_merchant, "user_id", "merchant_id"))
         transfers = rows[rows["counterparty_id"].notna()]
@@ -227,7 +230,8 @@ def build_graph(
 
     if links is not None:
         for rows, _ in _read_table(links, LINKS, report, reject_parts, chunk_rows, progress):
-            user_ids.append(rows["user_id"])
+            content.add("links", rows)
+            user_ids.append(rows["user_id"].drop_duplicates())
             grouped = rows.groupby(["entity_type", "user_id", "entity_id"], sort=False, observed=True)
             part = grouped.agg(
                 link_count=("entity_id", "size"),
@@ -261,7 +265,11 @@ def build_graph(
             if unknown.any():
                 reject_parts.append(_unknown_user_rejects(rows[unknown], lines[unknown], report.tables[-1]))
             label_parts.append(rows[~unknown])
-        label_table = pd.concat(label_parts, ignore_index=True).sort_values("user_id", ignore_index=True)
+        if label_parts:
+            label_table = pd.concat(label_parts, ignore_index=True).sort_values("user_id", ignore_index=True)
+        else:
+            label_table = pd.DataFrame({"user_id": pd.Series(dtype="string"), "is_fraud": pd.Series(dtype="Int8"),
+                                        "ring_id": pd.Series(dtype="string")})
 
     used = _combine(used_parts, ["entity_type", "src", "dst"], ("link_count",))
     graph = TransactionGraph(
@@ -276,10 +284,37 @@ def build_graph(
         used=used,
         labels=label_table,
         transactions=pd.concat(kept, ignore_index=True) if kept else None,
+        content_id=content.hexdigest(),
     )
     if reject_parts:
         report.rejects = pd.concat(reject_parts, ignore_index=True)[REJECT_COLUMNS]
     return graph, report
+
+
+class _ContentHash:
+    """An order- and chunking-independent hash of the relationship-bearing input rows.
+
+    Each validated row is hashed on its own (``pandas.util.hash_pandas_object``) and the row
+    hashes are added modulo 2**64, so the result depends on the set of rows only: not on
+    the chunk size, the row order, or the file format. Users and labels are left out: they
+    only set node properties, which can be written again safely.
+    """
+
+    def __init__(self) -> None:
+        self._sums: dict[str, int] = {}
+        self._rows: dict[str, int] = {}
+
+    def add(self, table: str, rows: pd.DataFrame) -> None:
+        if not len(rows):
+            return
+        hashes = pd.util.hash_pandas_object(rows, index=False).to_numpy(dtype=np.uint64)
+        total = int(hashes.sum(dtype=np.uint64))
+        self._sums[table] = (self._sums.get(table, 0) + total) % 2**64
+        self._rows[table] = self._rows.get(table, 0) + len(rows)
+
+    def hexdigest(self) -> str:
+        text = ";".join(f"{t}:{self._rows[t]}:{self._sums[t]}" for t in sorted(self._sums))
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _sorted_unique(parts: list[pd.Series]) -> np.ndarray:

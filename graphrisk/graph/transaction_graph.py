@@ -36,6 +36,9 @@ class TransactionGraph:
         ``user_id``, ``is_fraud``, ``ring_id`` for the labelled users, or ``None``.
     transactions
         The validated transactions when kept (``keep_transactions=True``), else ``None``.
+    content_id
+        Hash of the validated transaction and link rows (independent of chunking, order and
+        file format); the Neo4j loader's key for "this input was already added".
     """
 
     users: pd.DataFrame
@@ -46,6 +49,7 @@ class TransactionGraph:
     used: pd.DataFrame
     labels: pd.DataFrame | None = None
     transactions: pd.DataFrame | None = field(default=None, repr=False)
+    content_id: str | None = field(default=None, repr=False)
 
     @property
     def node_counts(self) -> dict[str, int]:

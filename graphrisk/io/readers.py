@@ -121,6 +121,7 @@ def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, np.
             chunksize=chunk_rows,
             encoding="utf-8-sig",
             skipinitialspace=False,
+            skip_blank_lines=False,  # a blank line is a record too: it is rejected, and line numbers stay true
         )
         with reader:
             for chunk in reader:

@@ -5,7 +5,8 @@ reason; a row that breaks any rule goes to the rejects with all of its reasons, 
 every other row comes out typed:
 
 * identifiers: text with surrounding whitespace removed, ``<NA>`` where an optional one is empty;
-* ``timestamp``: ``datetime64[ns, UTC]`` (naive ISO-8601 is read as UTC; numbers are epoch seconds);
+* ``timestamp``: ``datetime64[ns, UTC]`` (naive ISO-8601 is read as UTC; numbers are epoch
+  seconds, except four or eight plain digits, which are an ISO year or basic date);
 * ``amount``: ``float64``, finite and >= 0;
 * flags (``is_fraud``): nullable ``Int8`` holding 0 or 1;
 * ``entity_type``: lower case, one of :data:`~graphrisk.io.schema.ENTITY_TYPES`;
@@ -31,8 +32,12 @@ _TRUE = {"1", "1.0", "true", "t", "yes", "y"}
 _FALSE = {"0", "0.0", "false", "f", "no", "n"}
 # datetime64[ns] covers 1677-09-21 .. 2262-04-11; keep clear of both ends.
 _MAX_EPOCH_SECONDS = 9.2e9
-# Text that is an epoch-seconds number rather than an ISO-8601 string.
+# Text that is an epoch-seconds number rather than an ISO-8601 string. Four and eight
+# plain digits are ISO-8601 (a year, a basic date such as 20240115), not seconds.
 _NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
+_ISO_DIGITS = r"\d{4}|\d{8}"
+_EARLIEST = pd.Timestamp("1677-09-22", tz="UTC")
+_LATEST = pd.Timestamp("2262-04-11", tz="UTC")
 
 
 @dataclass
@@ -69,7 +74,9 @@ def _parse_timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     index = values.index
     if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(values.dtype):
         parsed = pd.to_datetime(values, utc=True)
-        return parsed.astype("datetime64[ns, UTC]"), pd.Series(False, index=index)
+        # typed timestamps (Parquet) may lie outside what nanoseconds hold, e.g. 9999-12-31
+        bad = parsed.notna() & ((parsed < _EARLIEST) | (parsed > _LATEST))
+        return parsed.where(~bad).astype("datetime64[ns, UTC]"), bad.astype(bool)
     if pd.api.types.is_numeric_dtype(values.dtype):
         text = None
         numbers = pd.to_numeric(values, errors="coerce").astype("float64")
@@ -77,7 +84,7 @@ def _parse_timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     else:
         text = values.astype("string").str.strip()
         missing = text.isna() | (text == "")
-        looks_numeric = text.str.fullmatch(_NUMBER).fillna(False).astype(bool)
+        looks_numeric = (text.str.fullmatch(_NUMBER) & ~text.str.fullmatch(_ISO_DIGITS)).fillna(False).astype(bool)
         numbers = pd.Series(np.nan, index=index, dtype="float64")
         if looks_numeric.any():
             numbers[looks_numeric] = pd.to_numeric(text[looks_numeric], errors="coerce").astype("float64")

@@ -2,17 +2,21 @@
 
 How a load stays exact when it is run twice or stopped halfway:
 
-* Each load is recorded as a ``(:Load {load_id})`` node, where ``load_id`` is the
-  graph's content fingerprint. Loading content that is already loaded completely does
-  nothing.
+* Each load is recorded as a ``(:Load {load_id})`` node, where ``load_id`` is the hash of
+  the validated transaction and link rows (``TransactionGraph.content_id``: independent of
+  chunk size, row order and file format). Loading content that is already loaded
+  completely adds no relationship again; node properties (user attributes, labels) and
+  optional transaction nodes are written again, so a rerun with a new users or labels
+  table, or with ``keep_transactions``, takes effect.
 * Nodes are written with ``MERGE`` on their key, so writing them again changes nothing.
 * Relationships are aggregated per pair and *added* to what is in the database, so
   two different loads add up. Each batch of relationships commits in the same
   transaction as a ``(:LoadBatch {batch_key})`` ledger node, and a batch whose ledger
   node exists is skipped; a driver retry of a batch that did commit, or a rerun after a
   crash, therefore never adds a batch twice. The batch plan is fixed by the graph
-  content and the ``batch_size`` recorded on the ``Load`` node; the ledger nodes are
-  removed when the load completes.
+  content and the ``batch_size`` recorded on the ``Load`` node. Ledger nodes are kept
+  (one per batch of relationships), so a second run that overlaps the first cannot apply
+  a batch again either.
 * Batches run on ``workers`` threads (one session each). Relationship batches are cut
   from tables sorted by user, so concurrent batches touch different users; a deadlock
   on a shared node is a transient error that the driver retries.
@@ -57,9 +61,6 @@ RETURN load.status AS status, load.batch_size AS batch_size,
 _FINISH_LOAD = """
 MATCH (load:Load {load_id: $load_id})
 SET load.status = 'complete', load.completed_at = datetime(), load += $counts
-WITH load
-OPTIONAL MATCH (b:LoadBatch) WHERE b.batch_key STARTS WITH $prefix
-DELETE b
 """
 
 _MERGE_NODES = "UNWIND $ids AS id MERGE (:{label} {{{key}: id}})"
@@ -205,7 +206,7 @@ def load_graph(
     if keep_transactions and graph.transactions is None:
         raise ValueError("keep_transactions=True needs a graph built with keep_transactions=True")
     started = time.perf_counter()
-    report = StoreReport(load_id=graph.fingerprint(), status="loaded")
+    report = StoreReport(load_id=graph.content_id or graph.fingerprint(), status="loaded")
     report.nodes = graph.node_counts
     report.relationships = graph.edge_counts
     prefix = f"{report.load_id}:"
@@ -217,20 +218,26 @@ def load_graph(
         _START_LOAD,
         {"load_id": report.load_id, "batch_size": batch_size, "version": __version__, "prefix": prefix},
     )[0]
-    if state["status"] == "complete":
+    complete = state["status"] == "complete"
+    if complete:
         report.status = "already-loaded"
-        report.seconds = time.perf_counter() - started
-        return report
-    if state["done"]:
+    elif state["done"]:
         report.status = "resumed"
     batch_size = int(state["batch_size"])
 
+    # Node properties (attributes, labels) and transaction nodes are MERGE/SET: written
+    # every time, so a rerun that adds a users or labels table, or asks for transaction
+    # nodes, takes effect. Relationship batches are additive: never twice per content.
     _run(runner, _node_writes(graph, batch_size), workers, progress)
     _run(runner, _label_writes(graph, batch_size), workers, progress)
-    relationship_writes = _schedule(_relationship_writes(graph, prefix, batch_size), workers)
-    report.batches_skipped = _run(runner, relationship_writes, workers, progress)
+    if not complete:
+        relationship_writes = _schedule(_relationship_writes(graph, prefix, batch_size), workers)
+        report.batches_skipped = _run(runner, relationship_writes, workers, progress)
     if keep_transactions:
         _run(runner, _transaction_writes(graph.transactions, batch_size), workers, progress)
+    if complete:
+        report.seconds = time.perf_counter() - started
+        return report
 
     counts = {f"nodes_{k}": v for k, v in report.nodes.items()}
     counts.update({f"relationships_{k}": v for k, v in report.relationships.items()})

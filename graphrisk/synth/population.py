@@ -35,6 +35,7 @@ class Population:
     merchant_sigma: np.ndarray
     n_devices: int
     n_cards: int
+    n_extra_identities: int = 0
     fixed_device_of: np.ndarray | None = None  # device used for all activity (farm accounts), -1: none
     fixed_card_of: np.ndarray | None = None
 
@@ -59,6 +60,13 @@ class Population:
         self.merchant_weight = np.append(self.merchant_weight, np.zeros(count))
         self.merchant_mu = np.append(self.merchant_mu, np.full(count, mu))
         self.merchant_sigma = np.append(self.merchant_sigma, np.full(count, sigma))
+        return np.arange(first, first + count)
+
+    def add_identities(self, count: int) -> np.ndarray:
+        """Numbers for extra phones/addresses in the same namespace as the users' own
+        (``tel<number>``, ``addr<number>``), so a planted identity looks like any other."""
+        first = self.n_users + self.n_extra_identities
+        self.n_extra_identities += count
         return np.arange(first, first + count)
 
     def add_devices(self, count: int) -> np.ndarray:

@@ -142,8 +142,9 @@ def _bust_out(ring, members, population, parts, links, scale_of, rng) -> None:
     seconds = bust + rng.integers(0, DAY, size=len(users))
     parts.add(users, seconds, amounts, merchant=merchants, device=population.own_device(users, rng),
               card=population.own_card(users, rng), fraud=True)
-    phones = np.char.add(f"tel-r{ring}-", rng.integers(0, 2, size=len(members)).astype(str))
-    addresses = np.char.add(f"addr-r{ring}-", rng.integers(0, 2, size=len(members)).astype(str))
+    phone_numbers, address_numbers = population.add_identities(2), population.add_identities(2)
+    phones = np.char.add("tel", rng.choice(phone_numbers, size=len(members)).astype(str))
+    addresses = np.char.add("addr", rng.choice(address_numbers, size=len(members)).astype(str))
     links.add(members, "phone", phones, population.opened_of[members])
     links.add(members, "address", addresses, population.opened_of[members])
 

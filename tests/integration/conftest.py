@@ -67,8 +67,10 @@ def db_counts(runner: Neo4jRunner):
 
 
 def count_nodes(runner: Neo4jRunner) -> dict[str, int]:
-    """Nodes per label."""
-    rows = runner.read("MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS n")
+    """Nodes per label, leaving out the loader's ledger (``LoadBatch``)."""
+    rows = runner.read(
+        "MATCH (n) WHERE NOT n:LoadBatch UNWIND labels(n) AS label RETURN label, count(*) AS n"
+    )
     return {row["label"]: row["n"] for row in rows}
 
 

@@ -120,7 +120,7 @@ def test_interrupted_load_resumes_to_exact_counts(runner, db_counts, sample_path
     relationship_batches_done = min(max(stop_after - 32, 0), 19)
     assert report.status == ("resumed" if relationship_batches_done else "loaded")
     assert report.batches_skipped == relationship_batches_done
-    assert db_counts() == (SAMPLE_NODES, SAMPLE_RELATIONSHIPS)  # no LoadBatch ledger nodes left behind
+    assert db_counts() == (SAMPLE_NODES, SAMPLE_RELATIONSHIPS)
     totals = runner.read(
         "MATCH ()-[r]->() RETURN sum(r.count) AS c, sum(r.amount) AS a, sum(coalesce(r.link_count, 0)) AS l"
     )
@@ -151,3 +151,38 @@ def test_transaction_nodes_are_optional(runner, sample_paths):
     rows = runner.read("MATCH (t:Transaction) RETURN count(t) AS n")
     assert rows == [{"n": 12}]
     assert runner.read("MATCH (:Transaction {transaction_id: 't09'})-[:TO]->(u:User) RETURN u.user_id AS u") == [{"u": "u8"}]
+
+
+def test_adding_labels_later_sets_them_without_adding_relationships_again(runner, db_counts, sample_paths):
+    load_graph(runner, build_graph(sample_paths["transactions"], sample_paths["links"])[0])
+    before = db_counts()
+    totals = "MATCH ()-[r]->() RETURN sum(r.count) AS c, sum(r.amount) AS a"
+    sums = runner.read(totals)
+    again = load_graph(runner, build_graph(**sample_paths)[0])
+    assert again.status == "already-loaded"
+    assert db_counts()[1] == before[1]
+    assert runner.read(totals) == sums
+    assert runner.read("MATCH (u:User {label_is_fraud: 1}) RETURN count(u) AS n") == [{"n": 3}]
+    assert runner.read("MATCH (u:User {user_id: 'u10'}) RETURN u.country AS c") == [{"c": "GB"}]
+
+
+def test_transaction_nodes_can_be_asked_for_on_a_rerun(runner, db_counts, sample_paths):
+    graph = build_graph(**sample_paths)[0]
+    load_graph(runner, graph)
+    relationships = db_counts()[1]
+    load_graph(runner, graph, keep_transactions=True)
+    assert runner.read("MATCH (t:Transaction) RETURN count(t) AS n") == [{"n": 12}]
+    assert {k: v for k, v in db_counts()[1].items() if k in relationships} == relationships
+
+
+def test_ledger_is_kept_so_an_overlapping_run_cannot_add_again(runner, sample_paths):
+    graph = build_graph(**sample_paths)[0]
+    load_graph(runner, graph, batch_size=2)
+    [ledger] = runner.read("MATCH (b:LoadBatch) RETURN count(b) AS n")
+    assert ledger["n"] == 19  # one per relationship batch
+    # a run that started before the first completed replays its batches: all are skipped
+    from graphrisk.store import loader
+
+    writes = loader._relationship_writes(graph, f"{graph.content_id}:", 2)
+    applied = [runner.write(w.query, w.parameters)[0]["applied"] for w in writes]
+    assert applied == [0] * 19
