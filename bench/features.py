@@ -20,10 +20,11 @@ import argparse
 import json
 import multiprocessing as mp
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _common import commit  # bench/ is the script folder, so on sys.path
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -109,8 +110,7 @@ def main() -> int:
     sources = [s for s in args.sizes.split(",") if s]
     if not args.no_handbook and (SHARED / "fraud_handbook").exists():
         sources.append("handbook")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    print(f"commit {commit}  python {sys.version.split()[0]}  timeout {args.timeout:.0f} s")
+    print(f"commit {commit()}  python {sys.version.split()[0]}  timeout {args.timeout:.0f} s")
     for source in sources:
         ours = _run(_graphrisk, source, args.timeout)
         plain = _run(_plain, source, args.timeout)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,16 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+from _common import commit
+
 from graphrisk.evaluate import tabular_baseline
 from graphrisk.synth import generate_world
 from graphrisk.synth.checks import ring_recoverability
-
-
-def commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def main() -> int:

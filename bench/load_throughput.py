@@ -13,7 +13,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from _common import commit
 
 from graphrisk import build_graph
 from graphrisk.store.config import Neo4jConfig
@@ -73,13 +74,6 @@ def naive_load(runner: Neo4jRunner, frame: pd.DataFrame) -> float:
             "card_id": row.card_id, "amount": float(row.amount),
         })
     return time.perf_counter() - started
-
-
-def commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def main() -> int:

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from graphrisk.errors import InputError
 from graphrisk.io.readers import read_columns
+from graphrisk.io.validate import as_ids
 
 __all__ = ["check_limit", "read_source", "as_ids", "as_numbers", "as_amounts", "as_flags", "missing_columns_error"]
 
@@ -135,22 +136,6 @@ def _read_csv(path: Path, columns: list[str], text: list[str], limit: int | None
         raise InputError(f"{path}: cannot parse the CSV ({e})") from e
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame[columns]
-
-
-def as_ids(values: pd.Series) -> pd.Series:
-    """Identifiers as text (``string`` dtype): whole floats lose their ``.0``, empty text becomes ``<NA>``.
-
-    Examples
-    --------
-    >>> as_ids(pd.Series([3.0, None, 12.0])).tolist()
-    ['3', <NA>, '12']
-    """
-    if pd.api.types.is_float_dtype(values.dtype):
-        known = values.dropna()
-        if len(known) and np.all(np.isfinite(known)) and np.all(known == np.floor(known)):
-            values = values.astype("Int64")
-    text = values.astype("string").str.strip()
-    return text.mask(text == "")
 
 
 def as_numbers(values: pd.Series) -> pd.Series:

@@ -181,8 +181,7 @@ def build_graph(
     -------
     graph, report
         The graph, and the counts per table with every rejected row and its reason.
-        Labels (and user attributes are kept) only for users; a label naming a user
-        that appears in no other input is rejected.
+        A label naming a user that appears in no other input is rejected.
 
     Raises
     ------

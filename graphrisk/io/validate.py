@@ -23,7 +23,7 @@ import pandas as pd
 
 from graphrisk.io.schema import ENTITY_TYPES, ColumnKind, TableSchema
 
-__all__ = ["ValidatedChunk", "Validator", "REJECT_COLUMNS"]
+__all__ = ["ValidatedChunk", "Validator", "REJECT_COLUMNS", "as_ids"]
 
 #: Columns of a rejects table.
 REJECT_COLUMNS = ["table", "source", "line", "reason", "record"]
@@ -59,8 +59,14 @@ class ValidatedChunk:
     rejects: pd.DataFrame
 
 
-def _as_text(values: pd.Series) -> pd.Series:
-    """Identifiers as stripped text; ``<NA>`` where missing or empty."""
+def as_ids(values: pd.Series) -> pd.Series:
+    """Identifiers as stripped text (``string`` dtype): whole floats lose their ``.0``, empty text becomes ``<NA>``.
+
+    Examples
+    --------
+    >>> as_ids(pd.Series([3.0, None, 12.0])).tolist()
+    ['3', <NA>, '12']
+    """
     if pd.api.types.is_float_dtype(values.dtype):
         whole = values.dropna()
         if len(whole) and np.all(np.isfinite(whole)) and np.all(whole == np.floor(whole)):
@@ -186,7 +192,7 @@ class Validator:
                 continue
             values = raw[column.name]
             if column.kind is ColumnKind.ID:
-                text = _as_text(values)
+                text = as_ids(values)
                 if column.required:
                     flag(text.isna(), f"empty {column.name}")
                 out[column.name] = text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from graphrisk.graph.model import NODE_TYPES
+from graphrisk.store import cypher
 from graphrisk.store.runner import QueryRunner
 
 __all__ = ["ensure_constraints", "CONSTRAINTS"]
@@ -19,6 +20,8 @@ CONSTRAINTS: tuple[tuple[str, str, str], ...] = tuple(
 
 def ensure_constraints(runner: QueryRunner) -> None:
     """Create every uniqueness constraint that does not exist yet (``IF NOT EXISTS``)."""
-    for name, label, key in CONSTRAINTS:
-        # Names, labels and keys are constants of the graph model, never user input.
-        runner.write(f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{key} IS UNIQUE")
+    for constraint, label, key in CONSTRAINTS:
+        runner.write(
+            f"CREATE CONSTRAINT {cypher.name(constraint)} IF NOT EXISTS "
+            f"FOR (n:{cypher.name(label)}) REQUIRE n.{cypher.name(key)} IS UNIQUE"
+        )

@@ -38,6 +38,7 @@ import pandas as pd
 
 from graphrisk.graph.model import IDENTIFIER_TYPES, NODE_TYPES
 from graphrisk.graph.transaction_graph import TransactionGraph
+from graphrisk.store import cypher
 from graphrisk.store.constraints import ensure_constraints
 from graphrisk.store.records import to_rows, to_values
 from graphrisk.store.runner import QueryRunner
@@ -312,7 +313,7 @@ def _node_writes(graph: TransactionGraph, batch_size: int) -> Iterable[_Write]:
 
 def _node_id_writes(kind: str, ids: pd.Series, batch_size: int) -> Iterable[_Write]:
     node = NODE_TYPES[kind]
-    query = _MERGE_NODES.format(label=node.label, key=node.key)
+    query = _MERGE_NODES.format(label=cypher.name(node.label), key=cypher.name(node.key))
     for _, batch in _batches(to_values(ids), batch_size):
         yield _Write(f"{kind} nodes", query, {"ids": batch}, len(batch))
 
@@ -345,7 +346,8 @@ def _relationship_writes(graph: TransactionGraph, prefix: str, batch_size: int) 
         columns = _EDGE_COLUMNS + (["link_count"] if has_links else [])
         extra = ",\n    r.link_count = coalesce(r.link_count, 0) + row[7]" if has_links else ""
         query = _ADD_RELATIONSHIPS.format(
-            target_label=node.label, target_key=node.key, rel_type=rel_type, extra_set=extra
+            target_label=cypher.name(node.label), target_key=cypher.name(node.key), rel_type=cypher.name(rel_type),
+            extra_set=extra,
         )
         for number, batch in _batches(to_rows(edges, columns), batch_size):
             rank = int(np.searchsorted(users, batch[0][0]))

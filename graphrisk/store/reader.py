@@ -13,6 +13,7 @@ import pandas as pd
 
 from graphrisk.graph.model import IDENTIFIER_TYPES, NODE_TYPES
 from graphrisk.graph.transaction_graph import EDGE_COLUMNS, TransactionGraph
+from graphrisk.store import cypher
 from graphrisk.store.runner import QueryRunner
 
 __all__ = ["read_graph", "RESERVED_USER_PROPERTIES"]
@@ -47,7 +48,7 @@ def _millis(values: pd.Series) -> pd.Series:
 
 def _edges(runner: QueryRunner, rel_type: str, target: str) -> pd.DataFrame:
     node = NODE_TYPES[target]
-    rows = runner.read(_EDGES.format(rel_type=rel_type, label=node.label, key=node.key))
+    rows = runner.read(_EDGES.format(rel_type=cypher.name(rel_type), label=cypher.name(node.label), key=cypher.name(node.key)))
     frame = pd.DataFrame(rows, columns=[*EDGE_COLUMNS, "link_count"])
     frame["src"] = frame["src"].astype("string")
     frame["dst"] = frame["dst"].astype("string")
@@ -89,12 +90,12 @@ def read_graph(runner: QueryRunner) -> TransactionGraph:
         ).sort_values("user_id", ignore_index=True)
 
     merchant = NODE_TYPES["merchant"]
-    merchants = pd.DataFrame(runner.read(_IDS.format(label=merchant.label, key=merchant.key)), columns=["id"])
+    merchants = pd.DataFrame(runner.read(_IDS.format(label=cypher.name(merchant.label), key=cypher.name(merchant.key))), columns=["id"])
     merchants = pd.DataFrame({"merchant_id": merchants["id"].sort_values().to_numpy()}, dtype="string")
     identifiers = {}
     for kind in IDENTIFIER_TYPES:
         node = NODE_TYPES[kind]
-        ids = pd.DataFrame(runner.read(_IDS.format(label=node.label, key=node.key)), columns=["id"])
+        ids = pd.DataFrame(runner.read(_IDS.format(label=cypher.name(node.label), key=cypher.name(node.key))), columns=["id"])
         identifiers[kind] = pd.DataFrame({"entity_id": ids["id"].sort_values().to_numpy()}, dtype="string")
 
     paid = _edges(runner, "PAID", "merchant").drop(columns="link_count").sort_values(["src", "dst"], ignore_index=True)

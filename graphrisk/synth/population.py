@@ -62,24 +62,23 @@ class Population:
         self.merchant_sigma = np.append(self.merchant_sigma, np.full(count, sigma))
         return np.arange(first, first + count)
 
+    def _allocate(self, counter: str, count: int, offset: int = 0) -> np.ndarray:
+        first = offset + getattr(self, counter)
+        setattr(self, counter, getattr(self, counter) + count)
+        return np.arange(first, first + count)
+
     def add_identities(self, count: int) -> np.ndarray:
         """Numbers for extra phones/addresses in the same namespace as the users' own
         (``tel<number>``, ``addr<number>``), so a planted identity looks like any other."""
-        first = self.n_users + self.n_extra_identities
-        self.n_extra_identities += count
-        return np.arange(first, first + count)
+        return self._allocate("n_extra_identities", count, offset=self.n_users)
 
     def add_devices(self, count: int) -> np.ndarray:
         """New device indices."""
-        first = self.n_devices
-        self.n_devices += count
-        return np.arange(first, first + count)
+        return self._allocate("n_devices", count)
 
     def add_cards(self, count: int) -> np.ndarray:
         """New card indices."""
-        first = self.n_cards
-        self.n_cards += count
-        return np.arange(first, first + count)
+        return self._allocate("n_cards", count)
 
     def own_device(self, users: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One of each user's personal devices, at random (the fixed one where a user has one)."""

@@ -85,3 +85,14 @@ def test_a_failing_batch_stops_the_load_with_its_error(nasty_graph):
     with pytest.raises(ConnectionError, match="server went away"):
         load_graph(runner, nasty_graph, batch_size=1, workers=2)
     assert not any("status = 'complete'" in q for q, _ in runner.calls)
+
+
+def test_only_graph_model_names_enter_query_text():
+    from graphrisk.store import cypher
+    from graphrisk.store.constraints import CONSTRAINTS
+
+    for constraint, label, key in CONSTRAINTS:
+        assert cypher.name(constraint) and cypher.name(label) and cypher.name(key)
+    for text in (NASTY, "User`) DETACH DELETE n //", "Users", ""):
+        with pytest.raises(ValueError, match="not a name of graphrisk's graph model"):
+            cypher.name(text)
