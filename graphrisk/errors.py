@@ -7,7 +7,7 @@ else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-__all__ = ["GraphRiskError", "InputError", "StoreError"]
+__all__ = ["GraphRiskError", "InputError", "StoreError", "ModelError"]
 
 
 class GraphRiskError(Exception):
@@ -20,3 +20,7 @@ class InputError(GraphRiskError):
 
 class StoreError(GraphRiskError):
     """Neo4j could not be reached or refused a write."""
+
+
+class ModelError(GraphRiskError):
+    """A model directory is missing, damaged, or was trained on another schema."""

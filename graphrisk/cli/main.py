@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 
 from neo4j.exceptions import DriverError, Neo4jError
 
 from graphrisk import __version__
-from graphrisk.cli import demo, features, generate, load
+from graphrisk.cli import demo, evaluate, features, generate, load, score, train
 from graphrisk.cli.driver_log import install_driver_log
 from graphrisk.errors import GraphRiskError
 
 __all__ = ["main", "build_parser"]
 
-COMMANDS = (load, features, generate, demo)
+COMMANDS = (load, features, generate, train, score, evaluate, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     args = build_parser().parse_args(argv)
+    # torch_geometric 2.8 warns about a torch deprecation at import: not the user's concern
+    warnings.filterwarnings("ignore", message=r".*torch\.jit\.script.*is deprecated", category=FutureWarning)
     install_driver_log()
     try:
         return int(args.run(args))

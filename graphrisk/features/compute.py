@@ -10,15 +10,17 @@ import pandas as pd
 
 from graphrisk.features.centrality import centrality_features
 from graphrisk.features.community import community_features
+from graphrisk.features.flow import flow_features
 from graphrisk.features.label_aware import TrainingLabels, label_features
 from graphrisk.features.structure import structure_features
 from graphrisk.features.temporal import temporal_features
 from graphrisk.graph.projection import DEFAULT_HUB_CAP, identifier_projection, merchant_projection
 from graphrisk.graph.transaction_graph import TransactionGraph
+from graphrisk.io.writers import write_table
 
 __all__ = ["compute_features", "export_features", "FAMILIES"]
 
-FAMILIES: tuple[str, ...] = ("structure", "community", "centrality", "temporal")
+FAMILIES: tuple[str, ...] = ("structure", "flow", "community", "centrality", "temporal")
 
 
 def compute_features(
@@ -41,7 +43,7 @@ def compute_features(
         From :func:`graphrisk.build_graph` (temporal features need ``keep_transactions=True``,
         the default).
     families
-        Any of ``structure``, ``community``, ``centrality``, ``temporal``.
+        Any of ``structure``, ``flow``, ``community``, ``centrality``, ``temporal``.
     hub_cap
         Identifiers used by more users are left out of the identifier projection.
     merchant_hub_cap
@@ -106,6 +108,9 @@ def compute_features(
     if "structure" in families:
         stage("structure")
         parts.append(structure_features(graph, identifiers))
+    if "flow" in families:
+        stage("flow")
+        parts.append(flow_features(graph))
     if "community" in families:
         stage("community")
         parts.append(community_features(identifiers, seed=seed))
@@ -142,13 +147,4 @@ def export_features(features: pd.DataFrame, path: str | Path) -> Path:
     ValueError
         Any other suffix.
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in {".parquet", ".csv"}:
-        raise ValueError(f"unsupported feature file {path.name!r}: use .parquet or .csv")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".parquet":
-        features.to_parquet(path)
-    else:
-        features.to_csv(path)
-    return path
+    return write_table(features, path, index=True)

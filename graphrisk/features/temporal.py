@@ -114,4 +114,25 @@ def temporal_features(
         end = tx["t"].max()
         out["age_at_first_tx_days"] = account_age_days.reindex(out.index) - (end - first.reindex(out.index)) / DAY_SECONDS
     out = out.join(_coactivity(tx, window_seconds, hub_cap))
+    if "counterparty_id" in transactions.columns:
+        out["quick_forward_share"] = _quick_forward_share(transactions, FORWARD_WINDOW_SECONDS)
     return out.fillna(0.0).astype(float)
+
+
+#: A transfer sent this soon after one received counts as forwarded (mule behaviour).
+FORWARD_WINDOW_SECONDS = 6 * 3600.0
+
+
+def _quick_forward_share(transactions: pd.DataFrame, window_seconds: float) -> pd.Series:
+    """Share of a user's outgoing transfers sent within the window after a transfer it received."""
+    counterparty = transactions["counterparty_id"].astype("string").fillna("")
+    transfers = transactions.loc[counterparty != "", ["user_id", "timestamp"]].assign(
+        receiver=counterparty[counterparty != ""])
+    if transfers.empty:
+        return pd.Series(dtype=float)
+    seconds = (transfers["timestamp"] - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()
+    outgoing = pd.DataFrame({"user": transfers["user_id"].astype(str), "t": seconds}).sort_values("t")
+    incoming = pd.DataFrame({"user": transfers["receiver"].astype(str), "t": seconds, "received": 1.0}).sort_values("t")
+    matched = pd.merge_asof(outgoing, incoming, on="t", by="user", direction="backward",
+                            tolerance=window_seconds, allow_exact_matches=False)
+    return matched["received"].notna().groupby(matched["user"]).mean()

@@ -51,7 +51,7 @@ def generate_world(n_users: int = 10_000, *, seed: int = 0, config: WorldConfig 
     Examples
     --------
     >>> world = generate_world(2_000, seed=1)
-    >>> world.labels["is_fraud"].mean() > 0
+    >>> bool(world.labels["is_fraud"].mean() > 0)
     True
     >>> sorted(world.transactions.columns)[:4]
     ['amount', 'card_id', 'counterparty_id', 'device_id']

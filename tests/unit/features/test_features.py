@@ -227,3 +227,24 @@ def test_transfer_and_identifier_counts_on_the_sample(sample_paths):
     # u5: device dX, card cX, ip 10.9.9.9 and email ring@example.com
     assert f.loc["u5", ["devices", "cards", "ips", "emails", "phones", "addresses"]].tolist() == [1, 1, 1, 1, 0, 0]
     assert f.loc["u5", "users_per_identifier_max"] == 3.0  # dX, cX and the ip are shared by u5, u6, u7
+
+
+def test_flow_features_see_money_passing_through():
+    """a -> b -> c forwarded within an hour, twice; d sends to e once and e keeps it."""
+    from graphrisk.features.flow import flow_features
+
+    rows = [("1", "2024-01-01T10:00:00Z", "a", 500.0, "b"), ("2", "2024-01-01T10:40:00Z", "b", 480.0, "c"),
+            ("3", "2024-01-02T10:00:00Z", "a", 500.0, "b"), ("4", "2024-01-02T10:30:00Z", "b", 480.0, "c"),
+            ("5", "2024-01-03T10:00:00Z", "d", 50.0, "e"), ("6", "2024-01-05T10:00:00Z", "e", 20.0, "")]
+    tx = pd.DataFrame(rows, columns=["transaction_id", "timestamp", "user_id", "amount", "counterparty_id"])
+    tx["merchant_id"] = ["", "", "", "", "", "m"]
+    graph = build_graph(tx)[0]
+    flow = flow_features(graph)
+    assert flow.loc["b", ["transfers_in", "transfers_out", "amount_in", "amount_out"]].tolist() == [2, 2, 1000, 960]
+    assert flow.loc["b", "pass_through"] == pytest.approx(0.96)
+    assert flow.loc["b", "repeat_transfer_share"] == 1.0 and flow.loc["e", "repeat_transfer_share"] == 0.0
+    assert flow.loc[["a", "b", "c", "d", "e"], "transfer_component_size"].tolist() == [3, 3, 3, 2, 2]
+    temporal = compute_features(graph, families=["temporal"])
+    assert temporal.loc["b", "quick_forward_share"] == 1.0  # both forwarded within 6 h
+    assert temporal.loc["a", "quick_forward_share"] == 0.0  # a never received anything
+    assert temporal.loc["e", "quick_forward_share"] == 0.0

@@ -1,0 +1,73 @@
+"""Model directories: weights as a state dict plus a JSON of everything needed to use them.
+
+A model directory holds ``weights.pt`` (``torch.save`` of the network's state dict, read
+back with ``torch.load(weights_only=True)``: no pickled code ever runs) and
+``model.json``: format version, library versions, hyperparameters, the input schema
+(feature names per node type, relations, edge features), scaling statistics, the flag
+threshold and the validation figures.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from graphrisk.errors import ModelError
+
+__all__ = ["save_model_files", "load_model_files", "FORMAT", "FORMAT_VERSION", "WEIGHTS", "MANIFEST"]
+
+FORMAT = "graphrisk-model"
+FORMAT_VERSION = 1
+WEIGHTS = "weights.pt"
+MANIFEST = "model.json"
+
+
+def save_model_files(folder: str | Path, state: dict, manifest: dict) -> Path:
+    """Write ``weights.pt`` and ``model.json`` into ``folder`` (created if needed).
+
+    The JSON is written last, through a temporary file and a rename, so a folder with a
+    ``model.json`` always has the matching weights.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    torch.save(state, folder / WEIGHTS)
+    body = {"format": FORMAT, "format_version": FORMAT_VERSION, **manifest}
+    partial = folder / f".{MANIFEST}.partial"
+    partial.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    partial.replace(folder / MANIFEST)
+    return folder
+
+
+def load_model_files(folder: str | Path) -> tuple[dict, dict]:
+    """Read a model directory: ``(state_dict, manifest)``.
+
+    Raises
+    ------
+    ModelError
+        The folder or a file is missing, the JSON is not a graphrisk model of a supported
+        format version, or the weights cannot be read as a plain state dict.
+    """
+    folder = Path(folder)
+    manifest_path, weights_path = folder / MANIFEST, folder / WEIGHTS
+    if not manifest_path.is_file():
+        raise ModelError(f"{folder} is not a graphrisk model directory (no {MANIFEST})")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ModelError(f"{manifest_path} cannot be read: {e}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ModelError(f"{manifest_path} is not a graphrisk model manifest")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise ModelError(f"{folder} has model format version {manifest.get('format_version')!r}; "
+                         f"this graphrisk reads version {FORMAT_VERSION}: retrain the model")
+    if not weights_path.is_file():
+        raise ModelError(f"{folder} has no {WEIGHTS}")
+    try:
+        state = torch.load(weights_path, map_location="cpu", weights_only=True)
+    except Exception as e:  # noqa: BLE001 - torch raises many types for a damaged file
+        raise ModelError(f"{weights_path} cannot be loaded as weights: {str(e).splitlines()[0]}") from None
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ModelError(f"{weights_path} is not a state dict of tensors")
+    return state, manifest

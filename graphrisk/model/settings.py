@@ -1,0 +1,53 @@
+"""Hyperparameters of the detector (importable without torch, for the command line)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["DetectorSettings", "CONVS"]
+
+#: Relation operators the network can use (see :mod:`graphrisk.model.network`).
+CONVS = ("sage", "gat")
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """Hyperparameters of :class:`~graphrisk.model.RiskDetector` (saved with the model).
+
+    Parameters
+    ----------
+    hidden, layers, conv, dropout
+        Network shape (see :class:`graphrisk.model.network.HeteroRiskNet`).
+    epochs, patience, min_epochs
+        Training stops after ``epochs``, or when validation AUC-PR has not improved for
+        ``patience`` epochs once ``min_epochs`` have run; the best epoch's weights are kept.
+    learning_rate, weight_decay
+        Adam settings.
+    max_pos_weight
+        Cap of the positive-class weight (the negative to positive ratio) in the loss.
+    validation_share
+        Share of the labelled groups held out for early stopping and the flag threshold.
+    minibatch_edges
+        Graphs with more relationships (both directions counted) train and score in
+        mini-batches of sampled neighbourhoods; smaller ones in one full-graph pass.
+    batch_size, fanouts
+        Seed users per mini-batch and edges sampled per node, relation and hop.
+    seed
+        Seed of everything random: the split, initial weights, sampling, features.
+    """
+
+    hidden: int = 64
+    layers: int = 2
+    conv: str = "sage"
+    dropout: float = 0.2
+    epochs: int = 300
+    patience: int = 30
+    min_epochs: int = 20
+    learning_rate: float = 0.01
+    weight_decay: float = 1e-4
+    max_pos_weight: float = 100.0
+    validation_share: float = 0.2
+    minibatch_edges: int = 4_000_000
+    batch_size: int = 2048
+    fanouts: tuple[int, ...] = (15, 10)
+    seed: int = 0

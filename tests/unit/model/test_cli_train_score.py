@@ -1,0 +1,59 @@
+"""``graphrisk train`` and ``graphrisk score`` on files, and their one-line failures."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from graphrisk.cli.main import main
+
+
+@pytest.fixture(scope="module")
+def world_files(tmp_path_factory, world):
+    folder = tmp_path_factory.mktemp("world")
+    world.write(folder)
+    return folder
+
+
+def _inputs(folder):
+    return ["--transactions", str(folder / "transactions.csv"), "--links", str(folder / "links.csv"),
+            "--users", str(folder / "users.csv"), "--rejects", str(folder / "rejects.csv")]
+
+
+def test_train_then_score_every_user(world_files, world, tmp_path, capsys):
+    model = tmp_path / "model"
+    status = main(["train", *_inputs(world_files), "--labels", str(world_files / "known_labels.csv"),
+                   "--model", str(model), "--epochs", "40", "--no-progress"])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "validation AUC-PR" in out and (model / "weights.pt").is_file()
+    assert json.loads((model / "model.json").read_text())["format"] == "graphrisk-model"
+
+    scores_path, rings_path = tmp_path / "scores.csv", tmp_path / "rings.parquet"
+    assert main(["score", *_inputs(world_files), "--model", str(model), "--out", str(scores_path),
+                 "--rings", str(rings_path)]) == 0
+    out = capsys.readouterr().out
+    scores = pd.read_csv(scores_path, keep_default_na=False)
+    assert list(scores.columns[:4]) == ["user_id", "risk_score", "flagged", "ring_id"]
+    assert sorted(scores["user_id"]) == sorted(world.users["user_id"])
+    rings = pd.read_parquet(rings_path)
+    assert f"{len(rings):,} rings" in out
+    assert set(scores.loc[scores["ring_id"] != "", "ring_id"]) == set(rings["ring_id"])
+    # the model finds fraud: the flagged users are mostly fraudsters
+    truth = world.labels.set_index("user_id")["is_fraud"]
+    flagged = scores.loc[scores["flagged"], "user_id"]
+    assert len(flagged) and truth.loc[flagged].mean() > 0.5
+
+
+def test_score_with_a_missing_model_is_one_line(world_files, tmp_path, capsys):
+    status = main(["score", *_inputs(world_files), "--model", str(tmp_path / "none"), "--out", str(tmp_path / "s.csv")])
+    err = capsys.readouterr().err
+    assert status == 1 and err.count("\n") == 1 and "not a graphrisk model directory" in err
+
+
+def test_train_without_labels_is_one_line(world_files, tmp_path, capsys):
+    status = main(["train", *_inputs(world_files), "--model", str(tmp_path / "m")])
+    err = capsys.readouterr().err
+    assert status == 1 and err.count("\n") == 1 and "--labels" in err

@@ -1,0 +1,44 @@
+"""No label reaches the inputs, and validation users are held out whole groups at a time."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from graphrisk import build_graph
+from graphrisk.model import RiskDetector
+from graphrisk.model.groups import connected_groups
+from graphrisk.model.inputs import node_inputs
+
+
+def test_inputs_ignore_labels_and_transaction_fraud_flags(world):
+    plain, _ = build_graph(world.transactions, world.links, world.users)
+    flipped = world.labels.assign(is_fraud=1 - world.labels["is_fraud"])
+    tx = world.transactions.assign(is_fraud=1)  # a transaction-level label column must not leak either
+    labelled, _ = build_graph(tx, world.links, world.users, flipped)
+    a, b = node_inputs(plain), node_inputs(labelled)
+    assert a.keys() == b.keys()
+    for kind in a:
+        pd.testing.assert_frame_equal(a[kind], b[kind])
+
+
+def test_validation_keeps_rings_whole_and_holds_fraud(world, world_graph, train_labels):
+    detector = RiskDetector(validation_share=0.3)
+    with_rings = train_labels.merge(world.labels[["user_id", "ring_id"]], on="user_id")
+    truth = with_rings.set_index("user_id")["is_fraud"].astype(int)
+    rings = with_rings.set_index("user_id")["ring_id"].fillna("")
+    train, val = detector._validation_split(world_graph, truth, rings)
+    assert set(train).isdisjoint(val) and len(train) + len(val) == len(truth)
+    for ring, members in rings[rings != ""].groupby(rings[rings != ""]):
+        inside = members.index.isin(val)
+        assert inside.all() or not inside.any(), ring
+    assert truth.loc[val].sum() > 0 and truth.loc[train].sum() > 0
+
+
+def test_without_ring_ids_connected_groups_stay_whole(world_graph, train_labels):
+    truth = train_labels.set_index("user_id")["is_fraud"].astype(int)
+    train, val = RiskDetector()._validation_split(world_graph, truth, None)
+    groups = connected_groups(world_graph).reindex(truth.index)
+    sizes = groups.map(groups.value_counts())
+    for _, members in groups[(sizes > 1) & (sizes <= 60)].groupby(groups[(sizes > 1) & (sizes <= 60)]):
+        inside = members.index.isin(val)
+        assert inside.all() or not inside.any()
