@@ -6,13 +6,10 @@ import argparse
 import json
 from pathlib import Path
 
-from graphrisk.cli.options import add_input_options
-from graphrisk.cli.summary import graph_summary, input_summary
+from graphrisk.cli.options import add_input_options, graph_from_files
 from graphrisk.cli.train import add_model_options, settings_from
-from graphrisk.errors import InputError
 from graphrisk.evaluate.compare import SPLITS, compare_systems
 from graphrisk.evaluate.plots import plot_pr_curves, plot_score_distributions
-from graphrisk.graph.build import build_graph
 from graphrisk.io.writers import write_table
 
 __all__ = ["add_parser", "run"]
@@ -44,14 +41,7 @@ def add_parser(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``graphrisk evaluate``."""
-    if not args.labels:
-        raise InputError("evaluate needs --labels FILE with the ground truth (user_id,is_fraud[,ring_id])")
-    graph, report = build_graph(args.transactions, args.links, args.users, args.labels, chunk_rows=args.chunk_rows)
-    report.write_rejects(args.rejects)
-    print(input_summary(report, args.rejects))
-    print(graph_summary(graph))
-    if graph.labels is None or not len(graph.labels):
-        raise InputError("no usable label: every row of --labels was rejected (see the rejects file)")
+    graph = graph_from_files(args, labels_needed="evaluate compares against the ground truth (user_id,is_fraud[,ring_id])")
     options = {**settings_from(args)}
     comparison = compare_systems(
         graph, graph.labels, split=args.split, test_size=args.test_size, missing_label_share=args.missing_label_share,

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 
+from graphrisk.cli.summary import graph_summary, input_summary
 from graphrisk.errors import InputError
+from graphrisk.graph.build import build_graph
 from graphrisk.loaders import FORMATS, detect_format, load
 from graphrisk.store.config import Neo4jConfig
 
 __all__ = [
     "add_input_options", "add_format_options", "check_input_choice", "input_tables",
-    "add_neo4j_options", "neo4j_config",
+    "add_neo4j_options", "neo4j_config", "graph_from_files",
 ]
 
 _CANONICAL_FLAGS = ("transactions", "links", "users", "labels")
@@ -99,3 +101,28 @@ def add_neo4j_options(parser: argparse.ArgumentParser) -> None:
 def neo4j_config(args: argparse.Namespace) -> Neo4jConfig:
     """The connection settings from flags over the environment."""
     return Neo4jConfig.from_env(uri=args.uri, user=args.user, database=args.database)
+
+
+def graph_from_files(args: argparse.Namespace, *, labels_needed: str | None = None):
+    """Build the graph from ``--transactions/--links/--users/--labels``, write the rejects, print the summaries.
+
+    Parameters
+    ----------
+    labels_needed
+        When set, ``--labels`` is required and must keep at least one row; the text says
+        what the labels are for (it ends the error message).
+
+    Raises
+    ------
+    InputError
+        Labels needed but not given, or every label row rejected.
+    """
+    if labels_needed and not args.labels:
+        raise InputError(f"--labels FILE is needed: {labels_needed}")
+    graph, report = build_graph(args.transactions, args.links, args.users, args.labels, chunk_rows=args.chunk_rows)
+    report.write_rejects(args.rejects)
+    print(input_summary(report, args.rejects))
+    print(graph_summary(graph))
+    if labels_needed and (graph.labels is None or not len(graph.labels)):
+        raise InputError("no usable label: every row of --labels was rejected (see the rejects file)")
+    return graph

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from graphrisk.cli.options import add_input_options
-from graphrisk.cli.summary import graph_summary, input_summary
-from graphrisk.graph.build import build_graph
+from graphrisk.cli.options import add_input_options, graph_from_files
 from graphrisk.io.writers import write_table
 
 __all__ = ["add_parser", "run"]
@@ -33,10 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from graphrisk.model.detector import RiskDetector  # torch loads only when a model is needed
 
     detector = RiskDetector.load(args.model, device=args.device)  # fail fast on a bad model
-    graph, report = build_graph(args.transactions, args.links, args.users, args.labels, chunk_rows=args.chunk_rows)
-    report.write_rejects(args.rejects)
-    print(input_summary(report, args.rejects))
-    print(graph_summary(graph))
+    graph = graph_from_files(args)
     scores = detector.score(graph, reasons=args.reasons)
     path = write_table(scores, args.out)
     print(f"scored {len(scores):,} users: {int(scores['flagged'].sum()):,} flagged "

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from graphrisk.cli.options import add_input_options
-from graphrisk.cli.summary import graph_summary, input_summary
-from graphrisk.errors import InputError
-from graphrisk.graph.build import build_graph
+from graphrisk.cli.options import add_input_options, graph_from_files
 from graphrisk.model.settings import CONVS, DetectorSettings
 
 __all__ = ["add_parser", "run", "add_model_options"]
@@ -50,14 +47,7 @@ def add_parser(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``graphrisk train``."""
-    if not args.labels:
-        raise InputError("train needs --labels FILE (user_id,is_fraud for the labelled users)")
-    graph, report = build_graph(args.transactions, args.links, args.users, args.labels, chunk_rows=args.chunk_rows)
-    report.write_rejects(args.rejects)
-    print(input_summary(report, args.rejects))
-    print(graph_summary(graph))
-    if graph.labels is None or not len(graph.labels):
-        raise InputError("no usable label: every row of --labels was rejected (see the rejects file)")
+    graph = graph_from_files(args, labels_needed="train learns from user_id,is_fraud of the labelled users")
 
     def progress(epoch: int, record: dict) -> None:
         if not args.no_progress and (epoch == 1 or epoch % 10 == 0):
