@@ -36,7 +36,7 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def quality(seeds: list[int], users: int) -> None:
+def quality(seeds: list[int], users: int, convs: list[str]) -> None:
     import pandas as pd
 
     from graphrisk import build_graph
@@ -48,9 +48,19 @@ def quality(seeds: list[int], users: int) -> None:
     for seed in seeds:
         world = generate_world(users, seed=seed)
         graph = build_graph(world.transactions, world.links, world.users)[0]
-        result = compare_systems(graph, world.labels, seed=seed, missing_label_share=0.15)
-        table = result.metrics[["auc_pr", "auc_roc", "precision_at_k", "ring_recall", "seconds"]].copy()
-        table.loc["graphrisk_gnn", "ring_recall_flagged"] = result.metrics.loc["graphrisk_gnn", "ring_recall_flagged"]
+        columns = ["auc_pr", "auc_roc", "precision_at_k", "ring_recall", "ring_recall_flagged", "seconds"]
+        rows, scores = [], {}
+        for conv in convs:  # same seed, so the same split and hidden labels for every architecture
+            result = compare_systems(graph, world.labels, seed=seed, missing_label_share=0.15,
+                                     detector_options={"conv": conv})
+            metrics = result.metrics.reindex(columns=columns)
+            rows.append(metrics.loc[["graphrisk_gnn"]].rename(index={"graphrisk_gnn": f"graphrisk_gnn_{conv}"}))
+            scores[f"graphrisk_gnn_{conv}"] = result.scores["graphrisk_gnn"]
+            if conv == convs[0]:
+                first, baselines = result, metrics.drop(index="graphrisk_gnn")
+        result = first
+        scores.update({name: result.scores[name] for name in baselines.index})
+        table = pd.concat([*rows, baselines])
         table["seed"] = seed
         tables.append(table)
         d = result.details
@@ -59,20 +69,22 @@ def quality(seeds: list[int], users: int) -> None:
         print(table.round(3).to_string(), flush=True)
         if seed == seeds[0]:
             PLOTS.mkdir(exist_ok=True)
-            plot_pr_curves(result.truth, result.scores, PLOTS / "detector_pr_curves.png")
-            plot_score_distributions(result.truth, result.scores, PLOTS / "detector_score_distributions.png")
+            plot_pr_curves(result.truth, scores, PLOTS / "detector_pr_curves.png")
+            plot_score_distributions(result.truth, scores, PLOTS / "detector_score_distributions.png")
     every = pd.concat(tables)
     mean = every.groupby(level=0).mean(numeric_only=True).drop(columns="seed")
     mean = mean.loc[[s for s in every.index.unique()]]
-    best_baseline = mean.drop(index="graphrisk_gnn")["auc_pr"].max()
+    gnn = [f"graphrisk_gnn_{conv}" for conv in convs]
+    best_baseline = mean.drop(index=gnn)["auc_pr"].max()
     print(f"\nmean over seeds {seeds} (commit {commit()}):")
     print(mean.round(3).to_string())
-    print(f"GNN AUC-PR minus best baseline: {mean.loc['graphrisk_gnn', 'auc_pr'] - best_baseline:+.3f} "
-          f"(ratio {mean.loc['graphrisk_gnn', 'auc_pr'] / best_baseline:.2f}x)")
+    for name in gnn:
+        print(f"{name} AUC-PR minus best baseline: {mean.loc[name, 'auc_pr'] - best_baseline:+.3f} "
+              f"(ratio {mean.loc[name, 'auc_pr'] / best_baseline:.2f}x)")
     print(json.dumps({"commit": commit(), "seeds": seeds, "mean": mean.round(4).to_dict(orient="index")}))
 
 
-def _train(users: int, folder: str, queue) -> None:
+def _train(users: int, conv: str, folder: str, queue) -> None:
     warnings.filterwarnings("ignore", category=FutureWarning)
     from graphrisk import build_graph
     from graphrisk.model import RiskDetector
@@ -81,14 +93,14 @@ def _train(users: int, folder: str, queue) -> None:
     world = generate_world(users, seed=1)
     graph = build_graph(world.transactions, world.links, world.users)[0]
     started = time.perf_counter()
-    detector = RiskDetector().fit(graph, world.known_labels)
+    detector = RiskDetector(conv=conv).fit(graph, world.known_labels)
     seconds = time.perf_counter() - started
     detector.save(folder)
     queue.put({"transactions": len(world.transactions), "seconds": seconds, "epochs": detector.validation_["epochs_run"],
                "minibatch": detector.validation_["minibatch"], "peak_mb": _peak_mb()})
 
 
-def _score(users: int, folder: str, queue) -> None:
+def _score(users: int, conv: str, folder: str, queue) -> None:
     warnings.filterwarnings("ignore", category=FutureWarning)
     from graphrisk import build_graph
     from graphrisk.model import RiskDetector
@@ -101,16 +113,16 @@ def _score(users: int, folder: str, queue) -> None:
     queue.put({"users": len(scores), "seconds": time.perf_counter() - started, "peak_mb": _peak_mb()})
 
 
-def cost(users: int) -> None:
+def cost(users: int, conv: str) -> None:
     context = mp.get_context("spawn")
     with tempfile.TemporaryDirectory() as folder:
         for name, target in (("train", _train), ("score", _score)):
             queue = context.Queue()
-            process = context.Process(target=target, args=(users, folder, queue))
+            process = context.Process(target=target, args=(users, conv, folder, queue))
             process.start()
             result = queue.get()
             process.join()
-            print(f"{name}: {json.dumps({k: (round(v, 1) if isinstance(v, float) else v) for k, v in result.items()})}",
+            print(f"{name} ({conv}): {json.dumps({k: (round(v, 1) if isinstance(v, float) else v) for k, v in result.items()})}",
                   flush=True)
     print(f"commit {commit()}")
 
@@ -121,15 +133,17 @@ def main() -> None:
     parser.add_argument("--cost", action="store_true")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--users", type=int, default=10_000, help="world size of the quality runs")
+    parser.add_argument("--convs", default="sage,gat", help="GNN relation operators to compare")
     parser.add_argument("--cost-users", type=int, default=100_000)
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=FutureWarning)
     if not (args.quality or args.cost):
         args.quality = args.cost = True
     if args.quality:
-        quality([int(s) for s in args.seeds.split(",")], args.users)
+        quality([int(s) for s in args.seeds.split(",")], args.users, args.convs.split(","))
     if args.cost:
-        cost(args.cost_users)
+        for conv in args.convs.split(","):
+            cost(args.cost_users, conv)
 
 
 if __name__ == "__main__":
