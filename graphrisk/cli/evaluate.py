@@ -42,10 +42,9 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     """Execute ``graphrisk evaluate``."""
     graph = graph_from_files(args, labels_needed="evaluate compares against the ground truth (user_id,is_fraud[,ring_id])")
-    options = {**settings_from(args)}
     comparison = compare_systems(
         graph, graph.labels, split=args.split, test_size=args.test_size, missing_label_share=args.missing_label_share,
-        seed=args.seed, detector_options=options, progress=lambda stage: print(f"... {stage}", flush=True),
+        seed=args.seed, detector_options=settings_from(args), device=args.device, progress=lambda stage: print(f"... {stage}", flush=True),
     )
     out = Path(args.out)
     write_table(comparison.metrics.reset_index(), out / "metrics.csv")

@@ -33,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
     detector = RiskDetector.load(args.model, device=args.device)  # fail fast on a bad model
     graph = graph_from_files(args)
     scores = detector.score(graph, reasons=args.reasons)
+    for note in detector.schema_notes_:
+        print(f"note: {note}")
     path = write_table(scores, args.out)
     print(f"scored {len(scores):,} users: {int(scores['flagged'].sum()):,} flagged "
           f"(risk >= {detector.threshold_:.3f}), {len(detector.rings_):,} rings -> {path}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -83,7 +84,8 @@ def compare_systems(
     missing_label_share: float = 0.15,
     seed: int = 0,
     detector_options: dict | None = None,
-    progress=None,
+    device: str = "auto",
+    progress: Callable[[str], None] | None = None,
 ) -> Comparison:
     """Train the detector and the baselines on the same users, score the same test users.
 
@@ -105,6 +107,10 @@ def compare_systems(
         Seed of the split, the hidden labels and every model.
     detector_options
         Keyword arguments of :class:`graphrisk.model.RiskDetector`.
+    device
+        Where the detector trains (``auto``: CUDA when present).
+    progress
+        Called with the name of each stage as it starts.
 
     Returns
     -------
@@ -143,7 +149,7 @@ def compare_systems(
 
     stage("graphrisk_gnn")
     started = time.perf_counter()
-    detector = RiskDetector(**{"seed": seed, **(detector_options or {})})
+    detector = RiskDetector(device=device, **{"seed": seed, **(detector_options or {})})
     detector.fit(graph, train_labels.rename_axis("user_id").reset_index(name="is_fraud").assign(
         ring_id=rings.reindex(train).to_numpy()), inputs=inputs)
     risk = detector.predict_proba(graph, inputs=inputs)

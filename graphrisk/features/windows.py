@@ -32,7 +32,7 @@ def _rolling(frame: pd.DataFrame, key: str, columns: list[str], days: int, how: 
 
     ``frame`` must be sorted by ``key`` then ``timestamp``.
     """
-    rolled = frame.set_index("timestamp").groupby(key, sort=False)[columns].rolling(f"{days}D")
+    rolled = frame.set_index("timestamp").groupby(key, sort=False, dropna=False)[columns].rolling(f"{days}D")
     return getattr(rolled, how)().to_numpy()
 
 
@@ -75,7 +75,10 @@ def transaction_window_features(
     """
     columns = ["timestamp", "user_id", "merchant_id", "amount"]
     tx = transactions[columns].copy()
-    tx["fraud"] = pd.to_numeric(transactions.get("is_fraud", 0), errors="coerce").fillna(0).astype(float)
+    # transfers have no merchant: they form their own group with no merchant history
+    tx["merchant_id"] = tx["merchant_id"].astype("string").fillna("")
+    fraud = transactions["is_fraud"] if "is_fraud" in transactions.columns else pd.Series(0, index=tx.index)
+    tx["fraud"] = pd.to_numeric(fraud, errors="coerce").fillna(0).astype(float)
     tx["one"] = 1.0
     out = pd.DataFrame(index=transactions.index)
     out["amount"] = tx["amount"].astype(float)

@@ -24,7 +24,7 @@ from graphrisk.model.persistence import load_model_files, save_model_files
 from graphrisk.model.reasons import feature_reasons
 from graphrisk.model.sampling import NeighbourSampler
 from graphrisk.model.scaling import FeatureScaler
-from graphrisk.model.settings import CONVS, DetectorSettings
+from graphrisk.model.settings import DetectorSettings
 from graphrisk.model.training import predict_logits, train_network
 
 __all__ = ["RiskDetector", "DetectorSettings"]
@@ -47,16 +47,17 @@ def _versions() -> dict[str, str]:
 def _label_series(labels: pd.DataFrame | pd.Series) -> tuple[pd.Series, pd.Series | None]:
     """``is_fraud`` per user and, when given, ``ring_id`` per user."""
     if isinstance(labels, pd.Series):
-        return labels.astype(int).rename_axis("user_id").rename("is_fraud"), None
+        labels = pd.DataFrame({"user_id": labels.index, "is_fraud": labels.to_numpy()})
     missing = {"user_id", "is_fraud"} - set(labels.columns)
     if missing:
         raise ValueError(f"labels need columns user_id and is_fraud; missing {sorted(missing)}")
-    table = labels.drop_duplicates("user_id", keep="last").set_index(labels["user_id"].astype(str).rename("user_id"))
-    truth = pd.to_numeric(table["is_fraud"], errors="raise").astype(int)
+    table = labels.assign(user_id=labels["user_id"].astype(str)).drop_duplicates("user_id", keep="last")
+    table = table.set_index("user_id")
+    truth = pd.to_numeric(table["is_fraud"], errors="coerce")
     if not truth.isin([0, 1]).all():
-        raise ValueError("is_fraud must be 0 or 1")
+        raise ValueError("is_fraud must be 0 or 1 for every labelled user")
     rings = table["ring_id"].astype("string").fillna("") if "ring_id" in table.columns else None
-    return truth, rings
+    return truth.astype(int).rename("is_fraud"), rings
 
 
 class RiskDetector:
@@ -106,9 +107,10 @@ class RiskDetector:
         unknown = set(overrides) - set(DetectorSettings.__dataclass_fields__)
         if unknown:
             raise TypeError(f"unknown settings {sorted(unknown)}")
+        if "layers" in overrides and "fanouts" not in overrides:  # one fan-out per layer, the last repeated
+            fanouts = settings.fanouts
+            overrides["fanouts"] = tuple(fanouts[min(i, len(fanouts) - 1)] for i in range(int(overrides["layers"])))
         self.settings = DetectorSettings(**{**asdict(settings), **overrides})
-        if self.settings.conv not in CONVS:
-            raise ValueError(f"unknown conv {self.settings.conv!r}; choose from {', '.join(CONVS)}")
         self.device = device
 
     # ------------------------------------------------------------------ helpers
@@ -140,7 +142,14 @@ class RiskDetector:
             scaled[kind] = pd.DataFrame(scaler.transform(table), index=table.index, columns=scaler.columns)
         pyg = to_pyg(graph, scaled["user"], {k: v for k, v in scaled.items() if k != "user"})
         data = pyg.data
-        for kind in [t for t in data.node_types if t not in self.scalers_]:
+        unseen = [t for t in data.node_types if t not in self.scalers_]
+        absent = sorted({"-".join(et) for et in self.edge_types_} - {"-".join(et) for et in data.edge_types})
+        self.schema_notes_ = []
+        if unseen:
+            self.schema_notes_.append(f"node types the model never saw are ignored: {', '.join(unseen)}")
+        if absent:
+            self.schema_notes_.append(f"relations the model was trained with are absent here: {', '.join(absent)}")
+        for kind in unseen:
             del data[kind]  # an identifier type the model never saw: nothing it can read
         for edge_type in list(data.edge_types):
             if edge_type not in self.edge_types_:
@@ -200,7 +209,6 @@ class RiskDetector:
         if truth.nunique() < 2:
             raise ValueError("labels need both fraud (1) and legitimate (0) users")
         torch.manual_seed(self.settings.seed)
-        np.random.seed(self.settings.seed)
 
         raw = inputs if inputs is not None else node_inputs(graph, seed=self.settings.seed)
         self.scalers_ = {kind: FeatureScaler.fit(table) for kind, table in raw.items() if len(table)}

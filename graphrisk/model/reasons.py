@@ -16,11 +16,14 @@ __all__ = ["feature_reasons", "input_attribution"]
 def input_attribution(
     network: HeteroRiskNet, pyg: PygGraph, sampler: NeighbourSampler | None, batch_size: int
 ) -> np.ndarray:
-    """Per user and input feature: scaled input times the gradient of the user's own logit.
+    """Per user and input feature: scaled input times the gradient of the summed logits.
 
     Scaled inputs are 0 at the training mean, so the product estimates how far each of a
-    user's own features moved its logit away from an average user's (a first-order
-    attribution; neighbours' features act through the graph and are not split out here).
+    user's own features moved risk away from an average user's (a first-order
+    attribution). One backward pass serves every user, so the gradient is that of the sum
+    of all logits: mostly the user's own score, plus its pull on the users it shares
+    entities with (for ring members, their ring mates). Neighbours' features act through
+    the graph and are not split out here.
     """
     network.eval()
     device = next(network.parameters()).device
@@ -50,7 +53,7 @@ def feature_reasons(
     *,
     top: int = 3,
 ) -> list[pd.Series]:
-    """The ``top`` reasons per user as text, e.g. ``"users_per_identifier_max=12 (raises risk)"``.
+    """The ``top`` reasons per user as text, e.g. ``"users_per_identifier_max=12"``.
 
     Returns one Series per rank (indexed by ``user_id``); a rank is ``""`` when fewer
     inputs raised the user's risk.

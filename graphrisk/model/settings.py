@@ -51,3 +51,13 @@ class DetectorSettings:
     batch_size: int = 2048
     fanouts: tuple[int, ...] = (15, 10)
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.conv not in CONVS:
+            raise ValueError(f"unknown conv {self.conv!r}; choose from {', '.join(CONVS)}")
+        if self.layers < 1 or self.hidden < 1 or self.epochs < 1 or self.batch_size < 1:
+            raise ValueError("layers, hidden, epochs and batch_size must be at least 1")
+        if len(self.fanouts) != self.layers or min(self.fanouts) < 1:
+            raise ValueError(f"fanouts needs one positive entry per layer ({self.layers}), got {tuple(self.fanouts)}")
+        if not 0.0 < self.validation_share < 1.0:
+            raise ValueError(f"validation_share must be between 0 and 1, got {self.validation_share}")

@@ -36,3 +36,12 @@ def test_labels_younger_than_the_delay_change_nothing():
     pd.testing.assert_frame_equal(clean, flipped)
     # with a 1-day delay it is known, and the merchant's risk moves
     assert not transaction_window_features(_tx(0), delay_days=1).equals(transaction_window_features(_tx(1), delay_days=1))
+
+
+def test_transfers_without_merchant_and_data_without_labels():
+    tx = _tx(0).drop(columns="is_fraud")
+    tx.loc[1, "merchant_id"] = None  # a transfer: no merchant
+    f = transaction_window_features(tx)
+    assert len(f) == len(tx) and f.notna().all().all()
+    assert (f["merchant_risk_30d"] == 0).all()  # no label column: no known fraud
+    assert f.loc[1, "merchant_tx_30d"] == 0  # no merchant history for a transfer

@@ -6,6 +6,9 @@ import pandas as pd
 
 from graphrisk import build_graph
 from graphrisk.model import RiskDetector
+import pytest
+
+from graphrisk.model.detector import MAX_GROUP
 from graphrisk.model.groups import connected_groups
 from graphrisk.model.inputs import node_inputs
 
@@ -39,6 +42,27 @@ def test_without_ring_ids_connected_groups_stay_whole(world_graph, train_labels)
     train, val = RiskDetector()._validation_split(world_graph, truth, None)
     groups = connected_groups(world_graph).reindex(truth.index)
     sizes = groups.map(groups.value_counts())
-    for _, members in groups[(sizes > 1) & (sizes <= 60)].groupby(groups[(sizes > 1) & (sizes <= 60)]):
+    kept = groups[(sizes > 1) & (sizes <= MAX_GROUP)]
+    assert kept.nunique() > 10
+    for _, members in kept.groupby(kept):
         inside = members.index.isin(val)
         assert inside.all() or not inside.any()
+    assert truth.loc[val].nunique() == 2 and truth.loc[train].nunique() == 2
+
+
+def test_a_users_table_holding_labels_is_refused(world):
+    users = world.users.merge(world.labels[["user_id", "is_fraud"]], on="user_id")
+    graph, _ = build_graph(world.transactions, world.links, users)
+    with pytest.raises(ValueError, match=r"label columns \['is_fraud'\]"):
+        node_inputs(graph)
+
+
+def test_duplicate_labels_keep_the_last_row(world_graph, train_labels):
+    from graphrisk.model.detector import _label_series
+
+    user = train_labels["user_id"].iloc[0]
+    doubled = pd.concat([train_labels, pd.DataFrame({"user_id": [user], "is_fraud": [1]})])
+    truth, _ = _label_series(doubled)
+    assert truth.index.is_unique and truth.loc[user] == 1
+    with pytest.raises(ValueError, match="0 or 1"):
+        _label_series(train_labels.assign(is_fraud=2))
