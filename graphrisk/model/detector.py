@@ -124,9 +124,13 @@ class RiskDetector:
             raise ModelError("this RiskDetector is not fitted: call fit() or RiskDetector.load()")
 
     def _graph_tensors(
-        self, graph: TransactionGraph, inputs: dict[str, pd.DataFrame] | None = None
+        self, graph: TransactionGraph, inputs: dict[str, pd.DataFrame] | None = None, *, fitting: bool = False
     ) -> tuple[PygGraph, dict[str, pd.DataFrame]]:
-        """Scaled node inputs in a PyG graph, and the raw inputs (for reasons)."""
+        """Scaled node inputs in a PyG graph, and the raw inputs (for reasons).
+
+        When ``fitting``, the graph's relations become the model's (``edge_types_``);
+        otherwise the graph is aligned to them, with notes on what differs.
+        """
         raw = inputs if inputs is not None else node_inputs(graph, seed=self.settings.seed)
         scaled = {}
         for kind, table in raw.items():
@@ -142,6 +146,8 @@ class RiskDetector:
             scaled[kind] = pd.DataFrame(scaler.transform(table), index=table.index, columns=scaler.columns)
         pyg = to_pyg(graph, scaled["user"], {k: v for k, v in scaled.items() if k != "user"})
         data = pyg.data
+        if fitting:
+            self.edge_types_ = [tuple(et) for et in data.edge_types if et[0] in self.scalers_ and et[2] in self.scalers_]
         unseen = [t for t in data.node_types if t not in self.scalers_]
         absent = sorted({"-".join(et) for et in self.edge_types_} - {"-".join(et) for et in data.edge_types})
         self.schema_notes_ = []
@@ -212,9 +218,7 @@ class RiskDetector:
 
         raw = inputs if inputs is not None else node_inputs(graph, seed=self.settings.seed)
         self.scalers_ = {kind: FeatureScaler.fit(table) for kind, table in raw.items() if len(table)}
-        probe = to_pyg(graph)
-        self.edge_types_ = [tuple(et) for et in probe.data.edge_types if et[0] in self.scalers_ and et[2] in self.scalers_]
-        pyg, _ = self._graph_tensors(graph, raw)
+        pyg, _ = self._graph_tensors(graph, raw, fitting=True)
         device = self._torch_device()
         self.network_ = HeteroRiskNet(
             {t: pyg.data[t].x.shape[1] for t in pyg.data.node_types}, self.edge_types_,
@@ -269,10 +273,9 @@ class RiskDetector:
         """Risk in [0, 1] per user of ``graph`` (indexed by ``user_id``); ``inputs`` as in :meth:`fit`."""
         self._check_fitted()
         pyg, _ = self._graph_tensors(graph, inputs)
-        return self._risk(pyg)
+        return self._risk(pyg, self._sampler(pyg))
 
-    def _risk(self, pyg: PygGraph) -> pd.Series:
-        sampler = self._sampler(pyg)
+    def _risk(self, pyg: PygGraph, sampler: NeighbourSampler | None) -> pd.Series:
         device = next(self.network_.parameters()).device
         data = pyg.data if sampler is not None else pyg.data.to(device)
         nodes = np.arange(pyg.data["user"].num_nodes)
@@ -295,13 +298,13 @@ class RiskDetector:
 
         self._check_fitted()
         pyg, raw = self._graph_tensors(graph, inputs)
-        risk = self._risk(pyg)
+        sampler = self._sampler(pyg)  # one neighbour index serves the scores and the reasons
+        risk = self._risk(pyg, sampler)
         flagged = risk >= self.threshold_
         rings = group_rings(graph, risk, flagged, seed=self.settings.seed)
         out = pd.DataFrame({"user_id": risk.index, "risk_score": risk.to_numpy(), "flagged": flagged.to_numpy()})
         out["ring_id"] = rings.membership.reindex(risk.index).fillna("").to_numpy()
         if reasons > 0:
-            sampler = self._sampler(pyg)
             top = feature_reasons(self.network_, pyg, raw["user"].reindex(columns=self.scalers_["user"].columns), sampler, self.settings.batch_size, top=reasons)
             evidence = _ring_evidence(rings).reindex(risk.index).fillna("")
             for i in range(reasons):
