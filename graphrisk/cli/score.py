@@ -1,10 +1,19 @@
-"""``graphrisk score``: risk, flag, ring and reasons for every user of the input."""
+"""``graphrisk score``: risk, flag, ring and reasons for every user, to files and to Neo4j.
+
+Exit status for schedulers: 0 when everything asked for was written, 1 on any error (one
+line on stderr; a rerun finishes an interrupted write-back), 130 when interrupted.
+"""
 
 from __future__ import annotations
 
 import argparse
-from graphrisk.cli.options import add_input_options, graph_from_files
+
+from graphrisk.cli.options import add_input_options, add_neo4j_options, graph_from_files, neo4j_config
+from graphrisk.cli.progress import stage_bars
+from graphrisk.cli.summary import graph_summary
+from graphrisk.errors import InputError
 from graphrisk.io.writers import write_table
+from graphrisk.store.writeback import DEFAULT_WRITE_BATCH
 
 __all__ = ["add_parser", "run"]
 
@@ -12,32 +21,91 @@ __all__ = ["add_parser", "run"]
 def add_parser(commands) -> None:
     """Register the ``score`` command."""
     parser = commands.add_parser(
-        "score", help="score every user with a trained model",
-        description="Build the graph from the input, score every user with the model in --model (no retraining: "
-        "new users, devices and merchants are fine) and write user_id,risk_score,flagged,ring_id and the top "
-        "reasons to --out (.csv or .parquet). --rings writes one row per ring with its members and shared entities.",
+        "score", help="score every user with a trained model (to files and/or back into Neo4j)",
+        description="Score every user of the input with the model in --model (no retraining: new users, devices "
+        "and merchants are fine). The input is files (--transactions ...) or the graph in Neo4j (--from-neo4j). "
+        "--out writes user_id,risk_score,flagged,ring_id and the top reasons (.csv or .parquet); --rings one row "
+        "per ring. --write-neo4j writes risk_score, flagged, ring_id, risk_reasons, scored_at and model_version on "
+        "each :User and a :Ring node per ring with MEMBER_OF relationships; rings keep their id as they grow, "
+        "merged rings are recorded. Re-running writes the same values; an interrupted write-back is finished by "
+        "running the command again. Exit status: 0 done, 1 error, 130 interrupted.",
     )
-    add_input_options(parser)
+    add_input_options(parser, transactions_required=False)
+    parser.add_argument("--from-neo4j", action="store_true", help="read the graph from Neo4j instead of files")
     parser.add_argument("--model", required=True, metavar="DIR", help="model directory from graphrisk train")
-    parser.add_argument("--out", required=True, metavar="FILE", help="scores, .csv or .parquet")
+    parser.add_argument("--out", metavar="FILE", help="scores, .csv or .parquet")
     parser.add_argument("--rings", metavar="FILE", help="also write the rings table (.csv or .parquet)")
     parser.add_argument("--reasons", type=int, default=3, metavar="N", help="reasons per user (default: %(default)s)")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    group = parser.add_argument_group("write-back")
+    group.add_argument("--write-neo4j", action="store_true", help="write scores and rings into Neo4j")
+    group.add_argument("--entity-scores", action="store_true",
+                       help="also write risk_score and flagged_users on merchants, devices and other identifiers")
+    group.add_argument("--batch-size", type=int, default=DEFAULT_WRITE_BATCH, metavar="N",
+                       help="users per transaction (default: %(default)s)")
+    group.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_neo4j_options(parser)
     parser.set_defaults(run=run)
+
+
+def _check(args: argparse.Namespace) -> None:
+    if args.from_neo4j == bool(args.transactions):
+        raise InputError("give either --transactions FILE (with --links/--users) or --from-neo4j")
+    if args.from_neo4j and (args.links or args.users or args.labels):
+        raise InputError("--links/--users/--labels go with --transactions, not with --from-neo4j")
+    if not (args.out or args.rings or args.write_neo4j):
+        raise InputError("nothing to write: give --out FILE, --rings FILE and/or --write-neo4j")
+
+
+def _read_graph(args: argparse.Namespace):
+    from graphrisk.store.reader import read_graph
+    from graphrisk.store.runner import connect
+
+    with connect(neo4j_config(args)) as runner:
+        graph = read_graph(runner)
+    if not len(graph.users):
+        raise InputError("the Neo4j database holds no user: load a graph first (graphrisk load)")
+    print(f"input: read from Neo4j at {neo4j_config(args).uri}")
+    print(graph_summary(graph))
+    return graph
+
+
+def _write_files(args: argparse.Namespace, scores, rings) -> None:
+    if args.out:
+        print(f"scores -> {write_table(scores, args.out)}")
+    if args.rings:
+        print(f"rings -> {write_table(rings, args.rings)}")
 
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``graphrisk score``."""
     from graphrisk.model.detector import RiskDetector  # torch loads only when a model is needed
 
+    _check(args)
+    config = neo4j_config(args) if (args.write_neo4j or args.from_neo4j) else None  # fail fast without a URI
     detector = RiskDetector.load(args.model, device=args.device)  # fail fast on a bad model
-    graph = graph_from_files(args)
+    graph = _read_graph(args) if args.from_neo4j else graph_from_files(args)
     scores = detector.score(graph, reasons=args.reasons)
+    rings = detector.rings_.table
     for note in detector.schema_notes_:
         print(f"note: {note}")
-    path = write_table(scores, args.out)
-    print(f"scored {len(scores):,} users: {int(scores['flagged'].sum()):,} flagged "
-          f"(risk >= {detector.threshold_:.3f}), {len(detector.rings_):,} rings -> {path}")
-    if args.rings:
-        print(f"rings -> {write_table(detector.rings_.table, args.rings)}")
+    print(f"scored {len(scores):,} users with model {detector.version_}: {int(scores['flagged'].sum()):,} flagged "
+          f"(risk >= {detector.threshold_:.3f}), {len(rings):,} rings")
+    _write_files(args, scores, rings)  # the results are safe on disk before the database is touched
+    if args.write_neo4j:
+        from graphrisk.rings.entity_risk import entity_risk
+        from graphrisk.store.runner import connect
+        from graphrisk.store.writeback import write_scores
+
+        entities = entity_risk(graph, scores) if args.entity_scores else None
+        with connect(config) as runner, stage_bars(not args.no_progress, unit="items") as progress:
+            report = write_scores(runner, scores, rings, model_version=detector.version_, entities=entities,
+                                  batch_size=args.batch_size, progress=progress)
+        print(report.summary())
+        renamed = {found: kept for found, kept in report.ring_ids.items() if found != kept}
+        if renamed:  # files carry the ids investigators see in Neo4j
+            scores["ring_id"] = scores["ring_id"].replace(renamed)
+            rings = rings.assign(ring_id=rings["ring_id"].replace(renamed))
+            print(f"{len(renamed):,} rings keep the id they already had in Neo4j")
+            _write_files(args, scores, rings)
     return 0

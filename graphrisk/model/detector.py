@@ -20,7 +20,7 @@ from graphrisk.graph.transaction_graph import TransactionGraph
 from graphrisk.model.groups import connected_groups
 from graphrisk.model.inputs import node_inputs
 from graphrisk.model.network import HeteroRiskNet
-from graphrisk.model.persistence import load_model_files, save_model_files
+from graphrisk.model.persistence import load_model_files, model_version, save_model_files
 from graphrisk.model.reasons import feature_reasons
 from graphrisk.model.sampling import NeighbourSampler
 from graphrisk.model.scaling import FeatureScaler
@@ -90,6 +90,8 @@ class RiskDetector:
         Validation AUC-PR, best epoch, users and fraud counts.
     history_ : list[dict]
         Loss and validation AUC-PR per epoch.
+    version_ : str or None
+        Version of the saved model (hash of its files) once saved or loaded, else ``None``.
 
     Examples
     --------
@@ -112,6 +114,7 @@ class RiskDetector:
             overrides["fanouts"] = tuple(fanouts[min(i, len(fanouts) - 1)] for i in range(int(overrides["layers"])))
         self.settings = DetectorSettings(**{**asdict(settings), **overrides})
         self.device = device
+        self.version_: str | None = None
 
     # ------------------------------------------------------------------ helpers
     def _torch_device(self) -> torch.device:
@@ -220,6 +223,7 @@ class RiskDetector:
         self.scalers_ = {kind: FeatureScaler.fit(table) for kind, table in raw.items() if len(table)}
         pyg, _ = self._graph_tensors(graph, raw, fitting=True)
         device = self._torch_device()
+        self.version_ = None  # new weights: no saved version yet
         self.network_ = HeteroRiskNet(
             {t: pyg.data[t].x.shape[1] for t in pyg.data.node_types}, self.edge_types_,
             hidden=self.settings.hidden, layers=self.settings.layers, dropout=self.settings.dropout,
@@ -336,7 +340,9 @@ class RiskDetector:
             "validation": self.validation_,
         }
         state = {k: v.detach().cpu() for k, v in self.network_.state_dict().items()}
-        return save_model_files(folder, state, manifest)
+        saved = save_model_files(folder, state, manifest)
+        self.version_ = model_version(saved)
+        return saved
 
     @classmethod
     def load(cls, folder: str | Path, *, device: str = "auto") -> RiskDetector:
@@ -369,6 +375,7 @@ class RiskDetector:
         except RuntimeError as e:
             raise ModelError(f"{folder}: the weights do not match the schema in model.json "
                              f"({str(e).splitlines()[0]})") from None
+        detector.version_ = model_version(folder)
         detector.network_ = network.to(detector._torch_device())
         detector.network_.eval()
         return detector

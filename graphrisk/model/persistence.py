@@ -9,6 +9,7 @@ threshold and the validation figures.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import torch
 
 from graphrisk.errors import ModelError
 
-__all__ = ["save_model_files", "load_model_files", "FORMAT", "FORMAT_VERSION", "WEIGHTS", "MANIFEST"]
+__all__ = ["save_model_files", "load_model_files", "model_version", "FORMAT", "FORMAT_VERSION", "WEIGHTS", "MANIFEST"]
 
 FORMAT = "graphrisk-model"
 FORMAT_VERSION = 1
@@ -71,3 +72,16 @@ def load_model_files(folder: str | Path) -> tuple[dict, dict]:
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ModelError(f"{weights_path} is not a state dict of tensors")
     return state, manifest
+
+
+def model_version(folder: str | Path) -> str:
+    """The version of the model in ``folder``: ``"m-"`` and 12 hex digits of the hash of its files.
+
+    Two directories with the same weights and manifest have the same version; any retraining
+    gives a new one. Scores written back to Neo4j carry it.
+    """
+    folder = Path(folder)
+    digest = hashlib.sha256()
+    for name in (MANIFEST, WEIGHTS):
+        digest.update((folder / name).read_bytes())
+    return "m-" + digest.hexdigest()[:12]

@@ -15,6 +15,8 @@ CONSTRAINTS: tuple[tuple[str, str, str], ...] = tuple(
     ("graphrisk_load_key", "Load", "load_id"),
     ("graphrisk_transaction_key", "Transaction", "transaction_id"),
     ("graphrisk_load_batch_key", "LoadBatch", "batch_key"),
+    ("graphrisk_ring_key", "Ring", "ring_id"),
+    ("graphrisk_score_run_key", "ScoreRun", "run_id"),
 )
 
 

@@ -17,7 +17,8 @@ ALLOWED_NAMES: frozenset[str] = frozenset(
     | {f"graphrisk_{t.name}_key" for t in NODE_TYPES.values()}
     | {rel_type for rel_type, _, _ in RELATIONSHIPS.values()}
     | {"Load", "load_id", "graphrisk_load_key", "Transaction", "transaction_id", "graphrisk_transaction_key",
-       "LoadBatch", "batch_key", "graphrisk_load_batch_key"}
+       "LoadBatch", "batch_key", "graphrisk_load_batch_key",
+       "Ring", "ring_id", "graphrisk_ring_key", "ScoreRun", "run_id", "graphrisk_score_run_key"}
 )
 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
