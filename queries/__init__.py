@@ -1,14 +1,86 @@
 """Investigators' Cypher queries, shipped as package data (installed as ``graphrisk.queries``).
 
-Each ``.cypher`` file starts with a ``//`` comment header: purpose, parameters with types
-and defaults, and an example.
+Every query is one ``.cypher`` file: read-only, parameterised (each value a ``$param``),
+for plain Neo4j Community 5.26 (no APOC, no GDS). It starts with a header of ``//``
+comment lines, which :func:`~graphrisk.queries.header.parse_query` reads::
+
+    // Accounts that share a device or another identifier with a given account
+    //
+    // One row per other account, with the identifiers it shares. Identifiers used
+    // by more than $max_hub accounts (kiosks, shared terminals) are ignored.
+    //
+    // Parameters:
+    //   $user_id  STRING   the account to start from (required)
+    //   $max_hub  INTEGER  ignore identifiers used by more accounts than this
+    //                      (default 50)
+    //
+    // Example:
+    //   graphrisk query shared_identifiers --param user_id=u5
+
+The header rules:
+
+* The header is the block of ``//`` lines at the top of the file; it ends at the first
+  other line (Cypher or blank), so comments inside the Cypher need a line before them.
+* Line 1 is the title; a blank ``//`` line ends it.
+* The purpose is the text up to ``// Parameters:``.
+* ``Parameters:`` lists one parameter per line as ``$name TYPE description``; a
+  longer description continues on the next lines, indented past the type. The
+  description ends with ``(required)``, ``(optional)`` (no default: the query treats a
+  missing value as "no filter") or ``(default VALUE)``, with ``VALUE`` written as on the
+  command line. A query without parameters says ``(none)``.
+* ``Example:`` shows one or more command lines.
+
+Types, and how :func:`~graphrisk.queries.values.convert_parameters` reads a command-line value:
+
+============== ==================================================================
+``STRING``     as given
+``INTEGER``    a whole number, ``50``
+``FLOAT``      a number, ``0.5``
+``BOOLEAN``    ``true/false``, ``yes/no``, ``1/0``, ``on/off`` (any case)
+``DATETIME``   ISO 8601 date or date-time, ``2024-03-01`` or ``2024-03-01T12:00:00+01:00``;
+               passed as a timezone-aware :class:`datetime.datetime` (no zone means
+               UTC; a date means its midnight UTC). The queries wrap it in
+               ``datetime($since)``, so Python callers may pass an ISO string too.
+``LIST<STRING>`` comma-separated, ``device,card``; blanks around items are dropped
+============== ==================================================================
+
+Each query applies its defaults itself with ``coalesce($param, default)``, so a Python
+caller may pass ``None`` for any optional parameter; :func:`convert_parameters` passes
+the header's default, which the unit tests keep equal to the one in the Cypher.
+
+Examples
+--------
+>>> info = describe_query("shared_identifiers")
+>>> info.title
+'Accounts that share a device or another identifier with a given account'
+>>> [(p.name, p.type, p.required) for p in info.parameters]
+[('user_id', 'STRING', True), ('max_hub', 'INTEGER', False)]
+>>> convert_parameters(info, {"user_id": "u5", "max_hub": "10"})
+{'user_id': 'u5', 'max_hub': 10}
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib.resources import files
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["list_queries", "read_query"]
+from graphrisk.queries.header import QueryInfo, QueryParameter, parse_query
+from graphrisk.queries.read_only import check_read_only
+from graphrisk.queries.scan import used_parameters
+from graphrisk.queries.values import PARAMETER_TYPES, convert_parameters, convert_value
+
+if TYPE_CHECKING:  # the library itself needs no driver
+    from graphrisk.store.runner import QueryRunner
+
+__all__ = [
+    "QueryParameter", "QueryInfo", "PARAMETER_TYPES", "list_queries", "read_query", "describe_query",
+    "parse_query", "convert_parameters", "convert_value", "check_read_only", "used_parameters", "run_query",
+]
+
+# ``doctest.testmod(graphrisk.queries)`` (tests/unit) only finds examples on objects defined here, and the
+# submodules are not on the pytest paths; name the re-exported functions so their examples keep running.
+__test__ = {f.__name__: f for f in (parse_query, check_read_only, used_parameters, convert_value, convert_parameters)}
 
 
 def list_queries() -> list[str]:
@@ -27,3 +99,40 @@ def read_query(name: str) -> str:
     if name not in list_queries():
         raise ValueError(f"unknown query {name!r}; known: {', '.join(list_queries())}")
     return (files(__name__) / f"{name}.cypher").read_text(encoding="utf-8")
+
+
+def describe_query(name: str) -> QueryInfo:
+    """The parsed header and text of one shipped query.
+
+    Raises
+    ------
+    ValueError
+        No query has that name, or its header is malformed.
+    """
+    return parse_query(read_query(name), name)
+
+
+def run_query(runner: QueryRunner, info: QueryInfo, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Check a query is read-only, then run it in a read transaction.
+
+    Parameters
+    ----------
+    runner
+        A :class:`graphrisk.store.runner.QueryRunner`.
+    info
+        The query.
+    parameters
+        Typed values (from :func:`convert_parameters`).
+
+    Returns
+    -------
+    list of dict
+        The records.
+
+    Raises
+    ------
+    ValueError
+        The text writes (nothing is sent to the server).
+    """
+    check_read_only(info.text)  # the package's name: tests patch graphrisk.queries.check_read_only
+    return runner.read(info.text, dict(parameters))

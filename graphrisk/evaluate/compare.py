@@ -42,6 +42,10 @@ class Comparison:
         ``ring_id`` of the test users (``""`` outside a ring).
     details
         Split, counts, label noise and the detector's validation figures.
+    detector
+        The detector trained on the training users (to score every user afterwards).
+    inputs
+        The node inputs it used, computed once (reuse them to score the same graph).
     """
 
     metrics: pd.DataFrame
@@ -49,6 +53,8 @@ class Comparison:
     truth: pd.Series
     rings: pd.Series
     details: dict = field(default_factory=dict)
+    detector: object = None
+    inputs: dict = field(default_factory=dict)
 
 
 def hide_fraud_labels(labels: pd.Series, share: float, *, seed: int = 0) -> pd.Series:
@@ -181,4 +187,5 @@ def compare_systems(
         "detector_validation": detector.validation_, "threshold": detector.threshold_,
         "feature_seconds": feature_seconds,
     }
-    return Comparison(metrics=metrics, scores=scores, truth=truth_test, rings=rings_test, details=details)
+    return Comparison(metrics=metrics, scores=scores, truth=truth_test, rings=rings_test, details=details,
+                      detector=detector, inputs=inputs)

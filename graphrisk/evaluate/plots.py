@@ -17,7 +17,7 @@ from sklearn.metrics import average_precision_score, precision_recall_curve
 
 from graphrisk.evaluate.metrics import align_scores, check_truth
 
-__all__ = ["plot_pr_curves", "plot_score_distributions"]
+__all__ = ["plot_pr_curves", "plot_score_distributions", "pr_curves_figure", "score_distributions_figure"]
 
 
 def _prepared(truth: pd.Series, scores: Mapping[str, pd.Series]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -57,6 +57,29 @@ def plot_pr_curves(truth: pd.Series, scores: Mapping[str, pd.Series], path: str 
     ValueError
         Empty ``scores``, or ``truth`` with a single class.
     """
+    return _save(pr_curves_figure(truth, scores), path)
+
+
+def pr_curves_figure(truth: pd.Series, scores: Mapping[str, pd.Series]) -> Figure:
+    """The figure of :func:`plot_pr_curves`, returned instead of written.
+
+    Parameters
+    ----------
+    truth
+        ``user_id -> 0/1`` of the test users.
+    scores
+        System name -> ``user_id -> score``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        6 x 4.5 inches; save it or embed it (for example in the HTML report).
+
+    Raises
+    ------
+    ValueError
+        Empty ``scores``, or ``truth`` with a single class.
+    """
     y, aligned = _prepared(truth, scores)
     figure = Figure(figsize=(6.0, 4.5), layout="constrained")
     ax = figure.add_subplot()
@@ -67,7 +90,7 @@ def plot_pr_curves(truth: pd.Series, scores: Mapping[str, pd.Series], path: str 
     ax.set(xlabel="recall", ylabel="precision", xlim=(0.0, 1.0), ylim=(0.0, 1.02))
     ax.set_title("Precision-recall on the test users")
     ax.legend(loc="best", fontsize="small")
-    return _save(figure, path)
+    return figure
 
 
 def plot_score_distributions(truth: pd.Series, scores: Mapping[str, pd.Series], path: str | Path) -> Path:
@@ -94,6 +117,29 @@ def plot_score_distributions(truth: pd.Series, scores: Mapping[str, pd.Series], 
     ValueError
         Empty ``scores``, or ``truth`` with a single class.
     """
+    return _save(score_distributions_figure(truth, scores), path)
+
+
+def score_distributions_figure(truth: pd.Series, scores: Mapping[str, pd.Series]) -> Figure:
+    """The figure of :func:`plot_score_distributions`, returned instead of written.
+
+    Parameters
+    ----------
+    truth
+        ``user_id -> 0/1`` of the test users.
+    scores
+        System name -> ``user_id -> score``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        6 inches wide, one panel per system.
+
+    Raises
+    ------
+    ValueError
+        Empty ``scores``, or ``truth`` with a single class.
+    """
     y, aligned = _prepared(truth, scores)
     figure = Figure(figsize=(6.0, 2.2 * len(aligned) + 0.6), layout="constrained")
     axes = figure.subplots(len(aligned), 1, squeeze=False, sharex=True)[:, 0]
@@ -110,4 +156,4 @@ def plot_score_distributions(truth: pd.Series, scores: Mapping[str, pd.Series], 
         ax.set(ylabel="share of class", title=name)
         ax.legend(title=f"AUC-PR {average_precision_score(y, s):.3f}", fontsize="small", loc="upper center")
     axes[-1].set_xlabel("score")
-    return _save(figure, path)
+    return figure

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from graphrisk import build_graph
+from graphrisk.store.constraints import CONSTRAINTS
 from graphrisk.store.loader import load_graph
 
 pytestmark = pytest.mark.integration
@@ -109,15 +110,19 @@ class _StopAfter:
         return self.runner.read(query, parameters)
 
 
-# The sample with batch_size=2 takes 52 writes: 11 constraints, the Load node, 20 node and
-# label batches, 19 relationship batches and the finish; stop in each phase.
-@pytest.mark.parametrize("stop_after", [5, 20, 33, 45, 51])
+# The sample with batch_size=2 takes one write per constraint, then the Load node, 20 node
+# and label batches, 19 relationship batches and the finish; stop in each phase.
+BEFORE_RELATIONSHIPS = len(CONSTRAINTS) + 1 + 20
+
+
+@pytest.mark.parametrize("stop_after", [5, 20, BEFORE_RELATIONSHIPS + 1, BEFORE_RELATIONSHIPS + 13,
+                                        BEFORE_RELATIONSHIPS + 19])
 def test_interrupted_load_resumes_to_exact_counts(runner, db_counts, sample_paths, stop_after):
     graph, _ = build_graph(**sample_paths)
     with pytest.raises(ConnectionError):
         load_graph(_StopAfter(runner, stop_after), graph, batch_size=2)
     report = load_graph(runner, graph, batch_size=2)
-    relationship_batches_done = min(max(stop_after - 32, 0), 19)
+    relationship_batches_done = min(max(stop_after - BEFORE_RELATIONSHIPS, 0), 19)
     assert report.status == ("resumed" if relationship_batches_done else "loaded")
     assert report.batches_skipped == relationship_batches_done
     assert db_counts() == (SAMPLE_NODES, SAMPLE_RELATIONSHIPS)

@@ -8,17 +8,6 @@ from graphrisk.cli.main import main
 from graphrisk.store.config import Neo4jConfig
 
 
-def test_demo_runs_without_a_server(tmp_path, capsys, monkeypatch):
-    monkeypatch.delenv("NEO4J_URI", raising=False)
-    assert main(["demo", "--out", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
-    assert "transactions          19         12          7" in out
-    assert "nodes user 10, merchant 4" in out
-    rejects = (tmp_path / "rejects.csv").read_text().splitlines()
-    assert rejects[0] == "table,source,line,reason,record"
-    assert len(rejects) == 13
-
-
 def test_load_with_missing_file_is_one_line_and_status_1(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:1")
     status = main(["load", "--transactions", str(tmp_path / "missing.csv"), "--rejects", str(tmp_path / "r.csv")])

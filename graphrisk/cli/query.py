@@ -1,0 +1,287 @@
+"""``graphrisk query``: run an investigator's Cypher query, read-only, and print the rows.
+
+Shipped queries live in :mod:`graphrisk.queries` (``graphrisk query --list``); ``--file``
+runs a custom ``.cypher`` file with the same header format. Every query is checked
+statically by :func:`graphrisk.queries.check_read_only` before anything is sent, then
+runs in a read transaction, where the server refuses writes too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import math
+import re
+import sys
+import textwrap
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from graphrisk.cli.options import add_neo4j_options, neo4j_config
+from graphrisk.errors import InputError
+from graphrisk.queries import (
+    QueryInfo, QueryParameter, check_read_only, convert_parameters, describe_query, list_queries, parse_query,
+    run_query,
+)
+from graphrisk.store.runner import connect
+
+__all__ = ["add_parser", "run", "query_listing", "plain_value", "render_rows"]
+
+FORMATS = ("table", "csv", "json")
+
+#: Longest cell shown by the table format (the csv and json formats keep every value whole).
+MAX_CELL = 80
+
+#: The table format shows a single row with more columns than this as one "name  value" per line.
+VERTICAL_COLUMNS = 6
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key.strip(), value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number of rows, got {text!r}")
+    return value
+
+
+def add_parser(commands) -> None:
+    """Register the ``query`` command."""
+    parser = commands.add_parser(
+        "query", help="run an investigator's Cypher query (read-only)",
+        description="Run a shipped Cypher query (see --list) or a custom .cypher file against Neo4j and print "
+        "the rows. Values come with --param KEY=VALUE and are typed by the query's header; every query is "
+        "checked to be read-only before it is sent and runs in a read transaction.",
+    )
+    parser.add_argument("name", nargs="?", metavar="NAME", help="a shipped query (see --list)")
+    parser.add_argument("--file", metavar="PATH", help="run this .cypher file instead of a shipped query")
+    parser.add_argument("--param", action="append", default=[], type=_key_value, metavar="KEY=VALUE",
+                        help="a query parameter, as many times as needed (lists: comma-separated)")
+    parser.add_argument("--list", action="store_true", help="list the shipped queries with their parameters")
+    parser.add_argument("--show", action="store_true", help="print the query (header and Cypher) instead of running it")
+    parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: %(default)s)")
+    parser.add_argument("--limit", type=_positive_int, metavar="N", help="print at most N rows")
+    add_neo4j_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute ``graphrisk query``."""
+    if args.list:
+        if args.name or args.file:
+            raise ValueError("--list takes no NAME or --file")
+        print(query_listing())
+        return 0
+    info = _resolve(args)
+    if args.show:
+        print(info.text.rstrip("\n"))
+        return 0
+    _refuse_writes(info.text, info.name)
+    parameters = convert_parameters(info, _param_values(args.param))
+    with connect(neo4j_config(args)) as runner:
+        rows = run_query(runner, info, parameters)
+    shown = rows if args.limit is None else rows[: args.limit]
+    if len(shown) < len(rows):
+        print(f"showing {len(shown):,} of {len(rows):,} rows (--limit {args.limit})", file=sys.stderr)
+    output = render_rows(shown, args.format)
+    if output:
+        print(output)
+    if args.format == "table" and rows:
+        print(f"({len(rows):,} row{'' if len(rows) == 1 else 's'})")
+    return 0
+
+
+def _resolve(args: argparse.Namespace) -> QueryInfo:
+    if args.name and args.file:
+        raise ValueError("give a query NAME or --file PATH, not both")
+    if args.file:
+        path = Path(args.file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError as e:
+            raise InputError(f"file not found: {path}") from e
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(f"cannot read {path}: {e}") from e
+        _refuse_writes(text, path.stem)  # before its header is read: the reason that matters first
+        return parse_query(text, path.stem, strict=False)
+    if not args.name:
+        raise ValueError("give a query NAME (see graphrisk query --list) or --file PATH")
+    return describe_query(args.name)
+
+
+def _refuse_writes(text: str, name: str) -> None:
+    try:
+        check_read_only(text)
+    except ValueError as e:
+        raise ValueError(f"query {name!r} is refused: {e}") from e
+
+
+def _param_values(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for key, value in pairs:
+        if key in values:
+            raise ValueError(f"parameter {key} is given twice")
+        values[key] = value
+    return values
+
+
+# --- listing -----------------------------------------------------------------------------------
+
+
+def _default_text(parameter: QueryParameter) -> str:
+    if parameter.required:
+        return "required"
+    if parameter.default is None:
+        return "optional"
+    value = parameter.default
+    if isinstance(value, list):
+        value = ",".join(value)
+    elif isinstance(value, bool):
+        value = str(value).lower()
+    return f"default {value}"
+
+
+def query_listing() -> str:
+    """``graphrisk query --list``: each shipped query with its title and parameters."""
+    infos = [describe_query(name) for name in list_queries()]
+    width = max(len(info.name) for info in infos)
+    lines = []
+    for info in infos:
+        lines.append(f"{info.name:<{width}}  {info.title}")
+        described = ", ".join(f"{p.name} ({p.type}, {_default_text(p)})" for p in info.parameters)
+        lines.extend(textwrap.wrap(f"parameters: {described or 'none'}", 110, initial_indent=" " * (width + 2),
+                                   subsequent_indent=" " * (width + 4), break_on_hyphens=False))
+    lines.append(f"{len(infos)} queries; graphrisk query NAME --show prints one in full")
+    return "\n".join(lines)
+
+
+# --- values and output -------------------------------------------------------------------------
+
+
+def plain_value(value: Any) -> Any:
+    """A query result value as plain JSON-ready data.
+
+    Neo4j temporal values become ISO 8601 text (``DateTime.iso_format()``), lists and
+    maps are converted item by item, non-finite floats become ``None``.
+
+    Examples
+    --------
+    >>> import neo4j.time
+    >>> plain_value({"at": neo4j.time.DateTime(2024, 3, 1, 12, 0, 0), "ids": ("u1", "u2")})
+    {'at': '2024-03-01T12:00:00.000000000', 'ids': ['u1', 'u2']}
+    """
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "iso_format"):  # neo4j.time.DateTime, Date, Time, Duration
+        return value.iso_format()
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): plain_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_value(v) for v in value]
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def _cell(value: Any) -> str:
+    """One value as table or csv text."""
+    value = plain_value(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".") if abs(value) < 1e15 else f"{value:g}"
+    if isinstance(value, list):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+_ZERO_FRACTION = re.compile(r"(T\d\d:\d\d:\d\d)\.0+(?=$|[+-Z])")
+
+
+def _table_cell(value: Any) -> str:
+    """One value as table text: like csv, with zero fractions of seconds and UTC shortened."""
+    if hasattr(value, "iso_format") and hasattr(value, "hour") and hasattr(value, "year"):  # a DateTime
+        text = _ZERO_FRACTION.sub(r"\1", value.iso_format())
+        return text[: -len("+00:00")] + "Z" if text.endswith("+00:00") else text
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_table_cell(v) for v in value)
+    return _cell(value)
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 3] + "..."
+
+
+def render_rows(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
+    """The rows as ``table``, ``csv`` or ``json`` text.
+
+    ``json`` is an array of objects; ``csv`` writes lists and maps as JSON text and
+    temporal values in full ISO 8601. The ``table`` aligns columns, shows lists
+    comma-separated, writes ``2024-03-01T09:30:00Z`` for a whole-second UTC time, cuts cells
+    at :data:`MAX_CELL` characters, and shows a single row of more than
+    :data:`VERTICAL_COLUMNS` columns as one ``name  value`` line per column.
+
+    Raises
+    ------
+    ValueError
+        An unknown format.
+
+    Examples
+    --------
+    >>> print(render_rows([{"user_id": "u6", "shared": ["Device:dX", "Card:cX"], "n": 2}], "table"))
+    user_id  shared              n
+    -------  ------------------  -
+    u6       Device:dX, Card:cX  2
+    >>> print(render_rows([{"user_id": "u6", "shared": ["Device:dX"]}], "csv"))
+    user_id,shared
+    u6,"[""Device:dX""]"
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "json":
+        return json.dumps([plain_value(dict(row)) for row in rows], indent=2, ensure_ascii=False, allow_nan=False)
+    if not rows:
+        return "(no rows)" if fmt == "table" else ""
+    columns = list(rows[0])
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_csv_cell(row.get(c)) for c in columns])
+        return out.getvalue().rstrip("\n")
+    cells = [[_shorten(_table_cell(row.get(c))) for c in columns] for row in rows]
+    if len(rows) == 1 and len(columns) > VERTICAL_COLUMNS:  # one wide record: a name per line
+        width = max(len(c) for c in columns)
+        return "\n".join(f"{c:<{width}}  {text}".rstrip() for c, text in zip(columns, cells[0]))
+    widths = [max(len(c), *(len(line[i]) for line in cells)) for i, c in enumerate(columns)]
+    lines = [columns, ["-" * w for w in widths], *cells]
+    return "\n".join("  ".join(text.ljust(w) for text, w in zip(line, widths)).rstrip() for line in lines)
+
+
+def _csv_cell(value: Any) -> str:
+    value = plain_value(value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return _cell(value)
