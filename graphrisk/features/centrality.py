@@ -8,6 +8,8 @@ import pandas as pd
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 
+from graphrisk.graph.ordering import canonical_graph
+
 __all__ = ["centrality_features"]
 
 
@@ -69,10 +71,12 @@ def centrality_features(projection: nx.Graph, *, seed: int = 0, betweenness_k: i
     if projection.number_of_nodes() == 0:
         return pd.DataFrame(index=users, columns=[f"{prefix}pagerank", f"{prefix}betweenness", f"{prefix}eigenvector"], dtype=float)
     pagerank = nx.pagerank(projection, weight="weight")
-    linked = projection.subgraph([n for n, d in projection.degree() if d > 0])
+    # integer nodes in sorted order: the sampled sources do not depend on the process's hash seed
+    linked, ids = canonical_graph(projection.subgraph([n for n, d in projection.degree() if d > 0]))
     k = min(betweenness_k, linked.number_of_nodes())
-    betweenness = nx.betweenness_centrality(linked, k=k, seed=seed, normalized=True) if k > 1 else {}
-    eigenvector = _eigenvector_per_component(linked)
+    sampled = nx.betweenness_centrality(linked, k=k, seed=seed, normalized=True) if k > 1 else {}
+    betweenness = {ids[i]: value for i, value in sampled.items()}
+    eigenvector = {ids[i]: value for i, value in _eigenvector_per_component(linked).items()}
     return pd.DataFrame(
         {
             f"{prefix}pagerank": pd.Series(pagerank).reindex(users).astype(float),

@@ -6,6 +6,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from graphrisk.graph.ordering import canonical_graph
+
 __all__ = ["community_features"]
 
 
@@ -31,9 +33,11 @@ def community_features(
     >>> float(f.loc["e", "louvain_size"]), float(f.loc["a", "louvain_density"])
     (1.0, 1.0)
     """
-    linked = projection.subgraph([n for n, d in projection.degree() if d > 0])
-    louvain = nx.community.louvain_communities(linked, weight="weight", seed=seed) if linked.number_of_nodes() else []
-    number = _numbered(list(louvain))
+    # integer nodes in sorted order: the result does not depend on the process's hash seed
+    linked, ids = canonical_graph(projection.subgraph([n for n, d in projection.degree() if d > 0]))
+    louvain = [{ids[i] for i in c} for c in nx.community.louvain_communities(linked, weight="weight", seed=seed)] \
+        if linked.number_of_nodes() else []
+    number = _numbered(louvain)
     users = pd.Index(list(projection.nodes), name="user_id")
     community = pd.Series(number, dtype="float64").reindex(users)
     next_id = len(louvain)
@@ -71,6 +75,6 @@ def community_features(
     if label_propagation:
         lpa = list(nx.community.fast_label_propagation_communities(linked, weight="weight", seed=seed)) \
             if linked.number_of_nodes() else []
-        sizes = {node: float(len(c)) for c in lpa for node in c}
+        sizes = {ids[i]: float(len(c)) for c in lpa for i in c}
         out[f"{prefix}label_propagation_size"] = pd.Series(sizes, dtype="float64").reindex(users).fillna(1.0)
     return out

@@ -20,6 +20,8 @@ import pandas as pd
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
+from graphrisk.graph.ordering import canonical_graph
+
 __all__ = ["tie_groups"]
 
 
@@ -97,5 +99,6 @@ def _louvain_split(ties: pd.DataFrame, *, seed: int, min_ring_size: int) -> list
     graph.add_weighted_edges_from(
         zip(weights.index.get_level_values(0), weights.index.get_level_values(1), weights.to_numpy().tolist())
     )
+    graph, ids = canonical_graph(graph)  # integer nodes: the split does not depend on the hash seed
     communities = nx.community.louvain_communities(graph, weight="weight", seed=seed)
-    return [sorted(map(str, c)) for c in communities if len(c) >= min_ring_size]
+    return [sorted(str(ids[i]) for i in c) for c in communities if len(c) >= min_ring_size]
