@@ -8,7 +8,10 @@ import pandas as pd
 
 from graphrisk.graph.ordering import canonical_graph
 
-__all__ = ["community_features"]
+__all__ = ["community_features", "WEIGHT_SCALE"]
+
+#: Projection weights are rounded to multiples of 1/WEIGHT_SCALE for the community algorithms.
+WEIGHT_SCALE = 1000
 
 
 def _numbered(communities: list[set]) -> dict:
@@ -33,8 +36,10 @@ def community_features(
     >>> float(f.loc["e", "louvain_size"]), float(f.loc["a", "louvain_density"])
     (1.0, 1.0)
     """
-    # integer nodes in sorted order: the result does not depend on the process's hash seed
-    linked, ids = canonical_graph(projection.subgraph([n for n, d in projection.degree() if d > 0]))
+    # integer nodes in sorted order: the result does not depend on the process's hash seed;
+    # integer weights (1/1000 resolution): NetworkX 3.6's Louvain can loop forever on float round-off
+    linked, ids = canonical_graph(projection.subgraph([n for n, d in projection.degree() if d > 0]),
+                                  weight_scale=WEIGHT_SCALE)
     louvain = [{ids[i] for i in c} for c in nx.community.louvain_communities(linked, weight="weight", seed=seed)] \
         if linked.number_of_nodes() else []
     number = _numbered(louvain)
