@@ -17,6 +17,7 @@ CONSTRAINTS: tuple[tuple[str, str, str], ...] = tuple(
     ("graphrisk_load_batch_key", "LoadBatch", "batch_key"),
     ("graphrisk_ring_key", "Ring", "ring_id"),
     ("graphrisk_score_run_key", "ScoreRun", "run_id"),
+    ("graphrisk_write_lock_key", "WriteLock", "name"),
 )
 
 

@@ -18,7 +18,8 @@ ALLOWED_NAMES: frozenset[str] = frozenset(
     | {rel_type for rel_type, _, _ in RELATIONSHIPS.values()}
     | {"Load", "load_id", "graphrisk_load_key", "Transaction", "transaction_id", "graphrisk_transaction_key",
        "LoadBatch", "batch_key", "graphrisk_load_batch_key",
-       "Ring", "ring_id", "graphrisk_ring_key", "ScoreRun", "run_id", "graphrisk_score_run_key"}
+       "Ring", "ring_id", "graphrisk_ring_key", "ScoreRun", "run_id", "graphrisk_score_run_key",
+       "WriteLock", "name", "graphrisk_write_lock_key"}
 )
 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -19,7 +19,8 @@ Running the same results again writes the same values (``scored_at`` is the run'
 kept on its ``ScoreRun`` node); a run stopped halfway is finished by running it again:
 users already holding this run's values are skipped, everything else is ``MERGE``/``SET``.
 Users that are not in the database are refused before anything is written: load the
-graph first.
+graph first. One write-back runs at a time: a second job started meanwhile stops with a
+clear error instead of interleaving its rings and users (:mod:`graphrisk.store.write_lock`).
 """
 
 from __future__ import annotations
@@ -39,10 +40,14 @@ from graphrisk.store.constraints import ensure_constraints
 from graphrisk.store.records import to_values
 from graphrisk.store.ring_plan import RingPlan, StoredRing, plan_rings
 from graphrisk.store.runner import QueryRunner
+from graphrisk.store.write_lock import acquire_write_lock, refresh_write_lock, release_write_lock
 
 __all__ = ["write_scores", "WritebackReport", "DEFAULT_WRITE_BATCH"]
 
 DEFAULT_WRITE_BATCH = 5_000
+
+#: The write lock every write-back takes (see :mod:`graphrisk.store.write_lock`).
+LOCK_NAME = "score-write-back"
 
 #: Called as ``progress(stage, items_written)``.
 WriteProgress = Callable[[str, int], None]
@@ -265,6 +270,18 @@ def write_scores(
             )
 
     run_id = _run_id(model_version, scores, rings, entities)
+    acquire_write_lock(runner, LOCK_NAME, run_id)
+    try:
+        report = _write_run(runner, scores, rings, entities, user_ids, ring_of, run_id, model_version, scored_at,
+                            batch_size, tell)
+    finally:
+        release_write_lock(runner, LOCK_NAME, run_id)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write_run(runner, scores, rings, entities, user_ids, ring_of, run_id, model_version, scored_at, batch_size, tell):
+    """The write-back proper, under the write lock."""
     state = runner.write(_START_RUN, {
         "run_id": run_id, "model_version": model_version,
         "scored_at": scored_at or datetime.now(timezone.utc).replace(microsecond=0),
@@ -293,6 +310,7 @@ def write_scores(
         written = runner.write(_WRITE_USERS, {**common, "rows": batch})[0]["written"]
         report.users_written += written
         report.users_unchanged += len(batch) - written
+        refresh_write_lock(runner, LOCK_NAME, run_id)
         tell("users", len(batch))
 
     if entities is not None and len(entities):
@@ -302,7 +320,6 @@ def write_scores(
     counts = {"users": len(rows), "flagged": int(sum(flagged)), "rings": len(rings),
               "entities": 0 if entities is None else len(entities)}
     runner.write(_FINISH_RUN, {"run_id": run_id, "counts": counts})
-    report.seconds = time.perf_counter() - started
     return report
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pandas as pd
 import pytest
 
@@ -181,3 +183,42 @@ def test_entity_scores_land_on_devices_and_merchants(runner, loaded):
     assert scored == expected
     dx = runner.read("MATCH (d:Device {device_id: 'dX'}) RETURN d.risk_score AS r, d.flagged_users AS f")[0]
     assert dx == {"r": pytest.approx(0.9), "f": 3}
+
+
+def test_a_second_job_cannot_write_while_the_first_holds_the_lock(runner, loaded):
+    from graphrisk.store.write_lock import acquire_write_lock, release_write_lock
+    from graphrisk.store.writeback import LOCK_NAME
+
+    acquire_write_lock(runner, LOCK_NAME, "another-run-in-progress")
+    scores, rings = results(found("u5", "u6"))
+    with pytest.raises(StoreError, match="another scoring job .* is writing to Neo4j"):
+        write_scores(runner, scores, rings, model_version="m-test")
+    assert stored_state(runner)["scored_users"] == 0
+    release_write_lock(runner, LOCK_NAME, "another-run-in-progress")
+    assert write_scores(runner, scores, rings, model_version="m-test").users_written == 10
+
+
+def test_concurrent_jobs_leave_exactly_one_jobs_results(runner, loaded):
+    first, second = results(found("u5", "u6", "u7")), results(found("u1", "u2"), risky={"u3"})
+    outcomes: dict[str, object] = {}
+
+    def job(name, tables, model_version):
+        try:
+            outcomes[name] = write_scores(runner, *tables, model_version=model_version, batch_size=2)
+        except StoreError as e:
+            outcomes[name] = e
+
+    threads = [threading.Thread(target=job, args=("a", first, "m-a")), threading.Thread(target=job, args=("b", second, "m-b"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    finished = [name for name, outcome in outcomes.items() if not isinstance(outcome, Exception)]
+    assert finished, outcomes  # at least one job ran; a refused one failed with a clear StoreError
+    versions = runner.read("MATCH (u:User) RETURN collect(DISTINCT u.model_version) AS versions")[0]["versions"]
+    assert len(versions) == 1  # never a mix of the two jobs' users: the last job to write wrote them all
+    winner = {"m-a": first, "m-b": second}[versions[0]]
+    ring = winner[1]["ring_id"][0]
+    state = stored_state(runner)
+    assert state["rings"][ring][:2] == ("active", sorted(winner[1]["members"][0]))
+    assert state["memberships"] == len(winner[1]["members"][0])
