@@ -28,6 +28,11 @@ TableSource = str | Path | pd.DataFrame
 DEFAULT_CHUNK_ROWS = 250_000
 
 
+
+def _one_line(error: Exception) -> str:
+    """A library's error message on one line (pyarrow's can span several)."""
+    return " ".join(str(error).split())
+
 def source_name(source: TableSource) -> str:
     """A short name for messages: the path, or ``<DataFrame>``."""
     return "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source)
@@ -62,7 +67,7 @@ def read_columns(source: TableSource) -> list[str]:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             header = next(csv.reader(handle), None)
     except (OSError, UnicodeDecodeError, csv.Error, pa.ArrowException) as e:
-        raise InputError(f"{path}: cannot read the header ({e})") from e
+        raise InputError(f"{path}: cannot read the header ({_one_line(e)})") from e
     if not header:
         raise InputError(f"{path}: the file is empty; expected a header line")
     return [h.strip() for h in header]
@@ -132,7 +137,7 @@ def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, np.
     except pd.errors.EmptyDataError:
         return
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
-        raise InputError(f"{path}: cannot parse the CSV after record {start + 1} ({e})") from e
+        raise InputError(f"{path}: cannot parse the CSV after record {start + 1} ({_one_line(e)})") from e
 
 
 def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
@@ -144,4 +149,4 @@ def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[tuple[pd.DataFrame,
             yield frame, np.arange(start + 1, start + 1 + len(frame))
             start += len(frame)
     except (OSError, pa.ArrowException) as e:
-        raise InputError(f"{path}: cannot read the Parquet file after row {start} ({e})") from e
+        raise InputError(f"{path}: cannot read the Parquet file after row {start} ({_one_line(e)})") from e

@@ -32,6 +32,9 @@ _TRUE = {"1", "1.0", "true", "t", "yes", "y"}
 _FALSE = {"0", "0.0", "false", "f", "no", "n"}
 # datetime64[ns] covers 1677-09-21 .. 2262-04-11; keep clear of both ends.
 _MAX_EPOCH_SECONDS = 9.2e9
+#: The range of UTC timestamps at nanosecond precision (what the graph stores).
+_FIRST_TIMESTAMP = pd.Timestamp.min.tz_localize("UTC")
+_LAST_TIMESTAMP = pd.Timestamp.max.tz_localize("UTC")
 # Text that is an epoch-seconds number rather than an ISO-8601 string. Four and eight
 # plain digits are ISO-8601 (a year, a basic date such as 20240115), not seconds.
 _NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
@@ -107,8 +110,10 @@ def _parse_timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     if text is not None:
         is_text = ~missing & ~is_number
         if is_text.any():
-            parsed = pd.to_datetime(text[is_text], format="ISO8601", utc=True, errors="coerce")
-            bad_text = parsed.isna()
+            words = text[is_text].str.lower().isin(["now", "today"])  # pandas reads them as the current time
+            parsed = pd.to_datetime(text[is_text].mask(words), format="ISO8601", utc=True, errors="coerce")
+            # pandas may parse at a coarser unit: outside what nanoseconds hold is unparseable too
+            bad_text = parsed.isna() | (parsed < _FIRST_TIMESTAMP) | (parsed > _LAST_TIMESTAMP)
             bad[bad_text[bad_text].index] = True
             good = parsed[~bad_text]
             result[good.index] = good.astype("datetime64[ns, UTC]")
