@@ -65,6 +65,9 @@ def _read_graph(args: argparse.Namespace):
         graph = read_graph(runner)
     if not len(graph.users):
         raise InputError("the Neo4j database holds no user: load a graph first (graphrisk load)")
+    if graph.transactions is None:
+        raise InputError("the graph in Neo4j has no transaction nodes, and the model's temporal features need "
+                         "them: load it with graphrisk load --keep-transactions")
     print(f"input: read from Neo4j at {neo4j_config(args).uri}")
     print(graph_summary(graph))
     return graph

@@ -99,3 +99,11 @@ def test_score_needs_a_source_and_a_destination(tmp_path, capsys, model_dir):
     assert "give either --transactions FILE" in capsys.readouterr().err
     assert main(["score", "--model", str(model_dir), "--from-neo4j", "--uri", "bolt://127.0.0.1:1"]) == 1
     assert "nothing to write" in capsys.readouterr().err
+
+
+def test_score_from_neo4j_needs_the_transaction_nodes(runner, neo4j_config, world, halves, model_dir, capsys):
+    load_graph(runner, build_graph(halves[0], world.links, world.users)[0])  # without keep_transactions
+    status = main(["score", "--from-neo4j", "--model", str(model_dir), "--write-neo4j", "--uri", neo4j_config.uri])
+    assert status == 1
+    assert "load it with graphrisk load --keep-transactions" in capsys.readouterr().err
+    assert runner.read("MATCH (u:User) WHERE u.risk_score IS NOT NULL RETURN count(u) AS n")[0]["n"] == 0
