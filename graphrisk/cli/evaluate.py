@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from graphrisk.cli.options import add_input_options, graph_from_files
 from graphrisk.cli.train import add_model_options, settings_from
 from graphrisk.evaluate.compare import SPLITS, compare_systems
 from graphrisk.evaluate.plots import plot_pr_curves, plot_score_distributions
-from graphrisk.io.writers import write_table
 
 __all__ = ["add_parser", "run"]
 
@@ -47,10 +45,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed, detector_options=settings_from(args), device=args.device, progress=lambda stage: print(f"... {stage}", flush=True),
     )
     out = Path(args.out)
-    write_table(comparison.metrics.reset_index(), out / "metrics.csv")
-    (out / "metrics.json").write_text(json.dumps(
-        {"metrics": comparison.metrics.to_dict(orient="index"), "details": comparison.details},
-        indent=2, default=float) + "\n", encoding="utf-8")
+    comparison.write(out)
     plot_pr_curves(comparison.truth, comparison.scores, out / "pr_curves.png")
     plot_score_distributions(comparison.truth, comparison.scores, out / "score_distributions.png")
     d = comparison.details

@@ -12,7 +12,7 @@ from graphrisk.store.config import Neo4jConfig
 
 __all__ = [
     "add_input_options", "add_format_options", "check_input_choice", "input_tables",
-    "add_neo4j_options", "neo4j_config", "graph_from_files",
+    "add_neo4j_options", "neo4j_config", "graph_from_files", "positive_rows",
 ]
 
 _CANONICAL_FLAGS = ("transactions", "links", "users", "labels")
@@ -32,7 +32,8 @@ def add_input_options(parser: argparse.ArgumentParser, *, transactions_required:
     group.add_argument("--chunk-rows", type=int, default=250_000, metavar="N", help="rows read at a time")
 
 
-def _positive_int(text: str) -> int:
+def positive_rows(text: str) -> int:
+    """argparse type: a positive number of rows."""
     try:
         value = int(text)
     except ValueError:
@@ -50,7 +51,7 @@ def add_format_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--input", metavar="FILE_OR_DIR", help="the file (or xfraud folder) to map to canonical tables")
     group.add_argument("--format", choices=("auto", *FORMATS), help="its format (default: auto, by headers or layout)")
-    group.add_argument("--limit", type=_positive_int, metavar="N", help="read only the first N transactions")
+    group.add_argument("--limit", type=positive_rows, metavar="N", help="read only the first N transactions")
 
 
 def check_input_choice(args: argparse.Namespace) -> None:

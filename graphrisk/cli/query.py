@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from graphrisk.cli.options import add_neo4j_options, neo4j_config
+from graphrisk.cli.options import add_neo4j_options, neo4j_config, positive_rows
 from graphrisk.errors import InputError
 from graphrisk.queries import (
     QueryInfo, QueryParameter, check_read_only, convert_parameters, describe_query, list_queries, parse_query,
@@ -47,16 +47,6 @@ def _key_value(text: str) -> tuple[str, str]:
     return key.strip(), value
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive number of rows, got {text!r}")
-    return value
-
-
 def add_parser(commands) -> None:
     """Register the ``query`` command."""
     parser = commands.add_parser(
@@ -72,7 +62,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--list", action="store_true", help="list the shipped queries with their parameters")
     parser.add_argument("--show", action="store_true", help="print the query (header and Cypher) instead of running it")
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: %(default)s)")
-    parser.add_argument("--limit", type=_positive_int, metavar="N", help="print at most N rows")
+    parser.add_argument("--limit", type=positive_rows, metavar="N", help="print at most N rows")
     add_neo4j_options(parser)
     parser.set_defaults(run=run)
 

@@ -57,18 +57,18 @@ def _check(args: argparse.Namespace) -> None:
         raise InputError("nothing to write: give --out FILE, --rings FILE and/or --write-neo4j")
 
 
-def _read_graph(args: argparse.Namespace):
+def _read_graph(config):
     from graphrisk.store.reader import read_graph
     from graphrisk.store.runner import connect
 
-    with connect(neo4j_config(args)) as runner:
+    with connect(config) as runner:
         graph = read_graph(runner)
     if not len(graph.users):
         raise InputError("the Neo4j database holds no user: load a graph first (graphrisk load)")
     if graph.transactions is None:
         raise InputError("the graph in Neo4j has no transaction nodes, and the model's temporal features need "
                          "them: load it with graphrisk load --keep-transactions")
-    print(f"input: read from Neo4j at {neo4j_config(args).uri}")
+    print(f"input: read from Neo4j at {config.uri}")
     print(graph_summary(graph))
     return graph
 
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     _check(args)
     config = neo4j_config(args) if (args.write_neo4j or args.from_neo4j) else None  # fail fast without a URI
     detector = RiskDetector.load(args.model, device=args.device)  # fail fast on a bad model
-    graph = _read_graph(args) if args.from_neo4j else graph_from_files(args)
+    graph = _read_graph(config) if args.from_neo4j else graph_from_files(args)
     scores = detector.score(graph, reasons=args.reasons)
     rings = detector.rings_.table
     for note in detector.schema_notes_:
@@ -105,10 +105,9 @@ def run(args: argparse.Namespace) -> int:
             report = write_scores(runner, scores, rings, model_version=detector.version_, entities=entities,
                                   batch_size=args.batch_size, progress=progress)
         print(report.summary())
-        renamed = {found: kept for found, kept in report.ring_ids.items() if found != kept}
-        if renamed:  # files carry the ids investigators see in Neo4j
-            scores["ring_id"] = scores["ring_id"].replace(renamed)
-            rings = rings.assign(ring_id=rings["ring_id"].replace(renamed))
-            print(f"{len(renamed):,} rings keep the id they already had in Neo4j")
-            _write_files(args, scores, rings)
+        stored_scores, stored_rings = report.with_stored_ids(scores, rings)
+        if stored_scores is not scores:  # files carry the ids investigators see in Neo4j
+            print(f"{sum(found != kept for found, kept in report.ring_ids.items()):,} rings keep the id they "
+                  "already had in Neo4j")
+            _write_files(args, stored_scores, stored_rings)
     return 0

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,6 +15,7 @@ from graphrisk.evaluate.baselines import BASELINES, baseline_scores
 from graphrisk.evaluate.metrics import detection_metrics
 from graphrisk.evaluate.splits import ring_aware_split, temporal_split
 from graphrisk.graph.transaction_graph import TransactionGraph
+from graphrisk.io.writers import write_table
 
 __all__ = ["compare_systems", "Comparison", "SPLITS", "hide_fraud_labels"]
 
@@ -55,6 +58,18 @@ class Comparison:
     details: dict = field(default_factory=dict)
     detector: object = None
     inputs: dict = field(default_factory=dict)
+
+    def write(self, folder: str | Path) -> Path:
+        """Write ``metrics.csv`` (one row per system) and ``metrics.json`` (metrics and details) into ``folder``.
+
+        Returns the path of ``metrics.csv``.
+        """
+        folder = Path(folder)
+        path = write_table(self.metrics.reset_index(), folder / "metrics.csv")
+        (folder / "metrics.json").write_text(json.dumps(
+            {"metrics": self.metrics.to_dict(orient="index"), "details": self.details}, indent=2, default=float,
+        ) + "\n", encoding="utf-8")
+        return path
 
 
 def hide_fraud_labels(labels: pd.Series, share: float, *, seed: int = 0) -> pd.Series:

@@ -10,7 +10,6 @@ runner it also loads the graph and writes the scores and rings back.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -120,10 +119,7 @@ def run_main_job(
 
     paths["scores"] = write_table(scores, out / "scores.csv")
     paths["rings"] = write_table(rings, out / "rings.csv")
-    paths["metrics"] = write_table(comparison.metrics.reset_index(), out / "metrics.csv")
-    (out / "metrics.json").write_text(json.dumps(
-        {"metrics": comparison.metrics.to_dict(orient="index"), "details": comparison.details}, indent=2, default=float,
-    ) + "\n", encoding="utf-8")
+    paths["metrics"] = comparison.write(out)
 
     clock = time.perf_counter()
     say("... report")
@@ -158,10 +154,7 @@ def _write_to_neo4j(runner, graph, scores, rings, model_version, seconds, say):
     say("... writing scores and rings back")
     written = write_scores(runner, scores, rings, model_version=model_version, entities=entity_risk(graph, scores))
     seconds["neo4j load and write-back"] = time.perf_counter() - clock
-    renamed = {found: kept for found, kept in written.ring_ids.items() if found != kept}
-    if renamed:
-        scores = scores.assign(ring_id=scores["ring_id"].replace(renamed))
-        rings = rings.assign(ring_id=rings["ring_id"].replace(renamed))
+    scores, rings = written.with_stored_ids(scores, rings)
     return scores, rings, {"load": loaded, "write_back": written}
 
 

@@ -171,6 +171,14 @@ class WritebackReport:
     ring_ids: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
+    def with_stored_ids(self, scores: pd.DataFrame, rings: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``scores`` and ``rings`` with each ring id replaced by the id it is stored under in Neo4j."""
+        renamed = {found: kept for found, kept in self.ring_ids.items() if found != kept}
+        if not renamed:
+            return scores, rings
+        return (scores.assign(ring_id=scores["ring_id"].replace(renamed)),
+                rings.assign(ring_id=rings["ring_id"].replace(renamed)))
+
     def summary(self) -> str:
         """One line for people."""
         return (
