@@ -7,7 +7,7 @@ else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-__all__ = ["GraphRiskError", "InputError", "StoreError", "ModelError"]
+__all__ = ["GraphRiskError", "InputError", "StoreError", "StoreUnavailable", "ModelError"]
 
 
 class GraphRiskError(Exception):
@@ -20,6 +20,10 @@ class InputError(GraphRiskError):
 
 class StoreError(GraphRiskError):
     """Neo4j could not be reached or refused a write."""
+
+
+class StoreUnavailable(StoreError):
+    """Neo4j stayed unreachable (or kept failing with transient errors) for the whole retry bound."""
 
 
 class ModelError(GraphRiskError):

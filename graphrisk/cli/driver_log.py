@@ -10,6 +10,7 @@ __all__ = ["install_driver_log"]
 
 _CODE = re.compile(r"neo4j_code: ([\w.]+)")
 _DELAY = re.compile(r"retried in ([\d.]+)s")
+_UNREACHABLE = re.compile(r"Couldn't connect to ([\w.:\[\]-]+)")
 
 
 class _OneLine(logging.Formatter):
@@ -18,6 +19,10 @@ class _OneLine(logging.Formatter):
         code, delay = _CODE.search(message), _DELAY.search(message)
         if code and delay:
             return f"neo4j: {code.group(1)}, retrying in {float(delay.group(1)):.1f} s"
+        if delay:
+            unreachable = _UNREACHABLE.search(message)
+            what = f"cannot connect to {unreachable.group(1)}" if unreachable else "connection lost"
+            return f"neo4j: {what}, retrying in {float(delay.group(1)):.1f} s"
         return "neo4j: " + message.splitlines()[0][:200]
 
 

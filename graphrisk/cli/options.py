@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 
+from graphrisk.cli.label_checks import check_labels
 from graphrisk.cli.summary import graph_summary, input_summary
 from graphrisk.errors import InputError
 from graphrisk.graph.build import build_graph
 from graphrisk.loaders import FORMATS, detect_format, load
-from graphrisk.store.config import Neo4jConfig
+from graphrisk.store.config import CONFIG_FILE_ENV, Neo4jConfig
 
 __all__ = [
     "add_input_options", "add_format_options", "check_input_choice", "input_tables",
@@ -92,16 +94,39 @@ def input_tables(args: argparse.Namespace) -> tuple[dict, str | None]:
 
 
 def add_neo4j_options(parser: argparse.ArgumentParser) -> None:
-    """Connection flags; the password is read only from NEO4J_PASSWORD, never from a flag."""
-    group = parser.add_argument_group("Neo4j connection (defaults from NEO4J_URI, NEO4J_USER, NEO4J_DATABASE; password from NEO4J_PASSWORD)")
+    """Connection flags. The password never comes from a flag: environment, config file or prompt."""
+    group = parser.add_argument_group(
+        "Neo4j connection",
+        "Each setting comes from a flag, else the environment (NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, "
+        "NEO4J_DATABASE, GRAPHRISK_NEO4J_RETRY_SECONDS), else the [neo4j] table of a TOML config file "
+        "(uri, user, password, database, retry_seconds; chmod 600 when it holds a password), else the default. "
+        "The password is never a flag: use NEO4J_PASSWORD, the config file or --ask-password.",
+    )
     group.add_argument("--uri", help="Bolt URI, e.g. bolt://127.0.0.1:7687")
-    group.add_argument("--user", help="user name")
-    group.add_argument("--database", help="database name")
+    group.add_argument("--user", help="user name (default: neo4j)")
+    group.add_argument("--database", help="database name (default: neo4j)")
+    group.add_argument(
+        "--neo4j-config", metavar="FILE",
+        help=f"TOML file with a [neo4j] table (default: the file named by {CONFIG_FILE_ENV}, if set)",
+    )
+    group.add_argument("--ask-password", action="store_true", help="prompt for the password (not echoed)")
 
 
 def neo4j_config(args: argparse.Namespace) -> Neo4jConfig:
-    """The connection settings from flags over the environment."""
-    return Neo4jConfig.from_env(uri=args.uri, user=args.user, database=args.database)
+    """The connection settings: flags over the environment over the config file; prompts when asked.
+
+    ``args`` may lack the newer flags (``neo4j_config``, ``ask_password``); they count as not given.
+
+    Raises
+    ------
+    ValueError
+        No URI, or a config file or retry bound that cannot be used (one line, never the password).
+    """
+    return Neo4jConfig.from_env(
+        config_file=getattr(args, "neo4j_config", None),
+        ask_password=getpass.getpass if getattr(args, "ask_password", False) else None,
+        uri=args.uri, user=args.user, database=args.database,
+    )
 
 
 def graph_from_files(args: argparse.Namespace, *, labels_needed: str | None = None):
@@ -116,7 +141,7 @@ def graph_from_files(args: argparse.Namespace, *, labels_needed: str | None = No
     Raises
     ------
     InputError
-        Labels needed but not given, or every label row rejected.
+        Labels needed but not given, or no label row usable (:func:`~graphrisk.cli.label_checks.check_labels`).
     """
     if labels_needed and not args.labels:
         raise InputError(f"--labels FILE is needed: {labels_needed}")
@@ -124,6 +149,6 @@ def graph_from_files(args: argparse.Namespace, *, labels_needed: str | None = No
     report.write_rejects(args.rejects)
     print(input_summary(report, args.rejects))
     print(graph_summary(graph))
-    if labels_needed and (graph.labels is None or not len(graph.labels)):
-        raise InputError("no usable label: every row of --labels was rejected (see the rejects file)")
+    if labels_needed:
+        check_labels(report, args.labels)
     return graph

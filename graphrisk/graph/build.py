@@ -22,7 +22,10 @@ from graphrisk.io.readers import DEFAULT_CHUNK_ROWS, TableSource, check_required
 from graphrisk.io.schema import LABELS, LINKS, TRANSACTION_ENTITY_COLUMNS, TRANSACTIONS, USERS, TableSchema
 from graphrisk.io.validate import REJECT_COLUMNS, Validator
 
-__all__ = ["build_graph", "InputReport", "TableReport"]
+__all__ = ["build_graph", "InputReport", "TableReport", "UNKNOWN_USER_REASON"]
+
+#: Reject reason of a label row whose user appears in no other input.
+UNKNOWN_USER_REASON = "unknown user_id (not in transactions, links or users)"
 
 
 @dataclass
@@ -171,7 +174,8 @@ def build_graph(
         Optional canonical tables (see :mod:`graphrisk.io.schema`).
     keep_transactions
         Keep the validated transactions on ``graph.transactions`` (needed by temporal
-        features); ``False`` keeps memory bounded by the number of pairs.
+        features), an empty table with the canonical columns when no row is valid;
+        ``False`` keeps memory bounded by the number of pairs (``graph.transactions`` is ``None``).
     chunk_rows
         Rows read and validated at a time.
     progress
@@ -282,7 +286,7 @@ def build_graph(
         sent=_combine(sent_parts, ["src", "dst"]),
         used=used,
         labels=label_table,
-        transactions=pd.concat(kept, ignore_index=True) if kept else None,
+        transactions=_kept_transactions(kept) if keep_transactions else None,
         content_id=content.hexdigest(),
     )
     if reject_parts:
@@ -316,6 +320,18 @@ class _ContentHash:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _kept_transactions(kept: list[pd.DataFrame]) -> pd.DataFrame:
+    """The kept transaction chunks as one table.
+
+    With no chunk at all (a zero-row Parquet file or DataFrame), an empty table with the
+    canonical columns and dtypes, as a header-only CSV gives.
+    """
+    if not kept:
+        raw = pd.DataFrame({name: pd.Series(dtype=object) for name in TRANSACTIONS.names})
+        kept = [Validator(TRANSACTIONS, "").validate(raw, lines=[]).rows]
+    return pd.concat(kept, ignore_index=True)
+
+
 def _sorted_unique(parts: list[pd.Series]) -> np.ndarray:
     if not parts:
         return np.array([], dtype=object)
@@ -331,7 +347,7 @@ def _unknown_user_rejects(rows: pd.DataFrame, lines: np.ndarray, table: TableRep
             "table": table.table,
             "source": table.source,
             "line": lines,
-            "reason": "unknown user_id (not in transactions, links or users)",
+            "reason": UNKNOWN_USER_REASON,
             "record": [json.dumps({"user_id": u}, ensure_ascii=False) for u in rows["user_id"]],
         }
     )

@@ -6,7 +6,7 @@ Four tables, each a CSV or Parquet file (or a pandas DataFrame from Python):
 table          columns (``*`` required)
 =============  ==========================================================================
 transactions   ``transaction_id*`` (unique), ``timestamp*`` (ISO-8601 or epoch seconds),
-               ``user_id*`` (paying account), ``amount*`` (>= 0), ``merchant_id``,
+               ``user_id*`` (paying account), ``amount*`` (0 to 1e15), ``merchant_id``,
                ``device_id``, ``counterparty_id`` (receiving account of a transfer),
                ``card_id``, ``ip``, ``is_fraud`` (0/1 transaction label)
 links          ``user_id*``, ``entity_type*`` (device, card, ip, email, phone, address),
@@ -16,7 +16,9 @@ labels         ``user_id*``, ``is_fraud*`` (0/1), ``ring_id``
 =============  ==========================================================================
 
 Identifiers are strings with surrounding whitespace removed; an empty optional field
-means "not known". Timestamps without a time zone are read as UTC.
+means "not known". Timestamps without a time zone are read as UTC. An amount above
+:data:`MAX_AMOUNT` (1e15, far above any real payment) is rejected, so that sums per pair
+and per user stay finite.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ __all__ = [
     "ENTITY_TYPES",
     "TRANSACTION_ENTITY_COLUMNS",
     "SCHEMAS",
+    "MAX_AMOUNT",
 ]
 
 
@@ -92,6 +95,11 @@ class TableSchema:
 
 #: Identifier types a user can be linked to; each becomes a node label in Neo4j.
 ENTITY_TYPES: tuple[str, ...] = ("device", "card", "ip", "email", "phone", "address")
+
+#: The largest amount accepted (in the currency's units). No real payment comes near it, and
+#: a billion such amounts still sum to a finite float: a larger value is a unit or parsing
+#: mistake, rejected with the reason ``"amount above 1e15"``.
+MAX_AMOUNT: float = 1e15
 
 #: Transaction columns that name an identifier the paying user used.
 TRANSACTION_ENTITY_COLUMNS: dict[str, str] = {"device_id": "device", "card_id": "card", "ip": "ip"}

@@ -7,7 +7,7 @@ every other row comes out typed:
 * identifiers: text with surrounding whitespace removed, ``<NA>`` where an optional one is empty;
 * ``timestamp``: ``datetime64[ns, UTC]`` (naive ISO-8601 is read as UTC; numbers are epoch
   seconds, except four or eight plain digits, which are an ISO year or basic date);
-* ``amount``: ``float64``, finite and >= 0;
+* ``amount``: ``float64``, finite, >= 0 and at most :data:`~graphrisk.io.schema.MAX_AMOUNT` (1e15);
 * flags (``is_fraud``): nullable ``Int8`` holding 0 or 1;
 * ``entity_type``: lower case, one of :data:`~graphrisk.io.schema.ENTITY_TYPES`;
 * user attributes: kept as given (typed later, when the whole column is known).
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from graphrisk.io.schema import ENTITY_TYPES, ColumnKind, TableSchema
+from graphrisk.io.schema import ENTITY_TYPES, MAX_AMOUNT, ColumnKind, TableSchema
 
 __all__ = ["ValidatedChunk", "Validator", "REJECT_COLUMNS", "as_ids"]
 
@@ -41,6 +41,8 @@ _NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
 _ISO_DIGITS = r"\d{4}|\d{8}"
 _EARLIEST = pd.Timestamp("1677-09-22", tz="UTC")
 _LATEST = pd.Timestamp("2262-04-11", tz="UTC")
+#: MAX_AMOUNT as the rejects file writes it: "1e15".
+_MAX_AMOUNT_TEXT = f"{MAX_AMOUNT:.0e}".replace("e+", "e")
 
 
 @dataclass
@@ -120,8 +122,8 @@ def _parse_timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return result, bad
 
 
-def _parse_amounts(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Return ``(amounts, unparseable, negative)``; missing values count as unparseable."""
+def _parse_amounts(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Return ``(amounts, unparseable, negative, too_large)``; missing values count as unparseable."""
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         numbers = pd.to_numeric(values, errors="coerce").astype("float64")
     else:
@@ -129,7 +131,8 @@ def _parse_amounts(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         numbers = pd.to_numeric(text.mask(text == ""), errors="coerce").astype("float64")
     unparseable = numbers.isna() | ~np.isfinite(numbers.fillna(0.0))
     negative = ~unparseable & (numbers < 0)
-    return numbers, unparseable, negative
+    too_large = ~unparseable & (numbers > MAX_AMOUNT)
+    return numbers, unparseable, negative, too_large
 
 
 def _parse_flags(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -208,9 +211,10 @@ class Validator:
                 flag(bad, f"unparseable {column.name}")
                 out[column.name] = stamps
             elif column.kind is ColumnKind.AMOUNT:
-                amounts, unparseable, negative = _parse_amounts(values)
+                amounts, unparseable, negative, too_large = _parse_amounts(values)
                 flag(unparseable, f"unparseable {column.name}")
                 flag(negative, f"negative {column.name}")
+                flag(too_large, f"{column.name} above {_MAX_AMOUNT_TEXT}")
                 out[column.name] = amounts
             elif column.kind is ColumnKind.FLAG:
                 flags, bad = _parse_flags(values)

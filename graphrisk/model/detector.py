@@ -373,8 +373,9 @@ class RiskDetector:
         try:
             network.load_state_dict(state)
         except RuntimeError as e:
-            raise ModelError(f"{folder}: the weights do not match the schema in model.json "
-                             f"({str(e).splitlines()[0]})") from None
+            lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+            detail = (lines[1] if len(lines) > 1 else lines[0] if lines else type(e).__name__)[:200]
+            raise ModelError(f"{folder}: the weights do not match the schema in model.json ({detail})") from None
         detector.version_ = model_version(folder)
         detector.network_ = network.to(detector._torch_device())
         detector.network_.eval()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
+import zipfile
 from pathlib import Path
 
 import torch
@@ -48,7 +50,8 @@ def load_model_files(folder: str | Path) -> tuple[dict, dict]:
     ------
     ModelError
         The folder or a file is missing, the JSON is not a graphrisk model of a supported
-        format version, or the weights cannot be read as a plain state dict.
+        format version, or the weights cannot be read as a plain state dict (damaged,
+        truncated, or holding pickled objects other than tensors). One line, always.
     """
     folder = Path(folder)
     manifest_path, weights_path = folder / MANIFEST, folder / WEIGHTS
@@ -57,7 +60,7 @@ def load_model_files(folder: str | Path) -> tuple[dict, dict]:
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ModelError(f"{manifest_path} cannot be read: {e}") from None
+        raise ModelError(f"{manifest_path} cannot be read: {_first_line(e)}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ModelError(f"{manifest_path} is not a graphrisk model manifest")
     if manifest.get("format_version") != FORMAT_VERSION:
@@ -65,13 +68,28 @@ def load_model_files(folder: str | Path) -> tuple[dict, dict]:
                          f"this graphrisk reads version {FORMAT_VERSION}: retrain the model")
     if not weights_path.is_file():
         raise ModelError(f"{folder} has no {WEIGHTS}")
+    if not zipfile.is_zipfile(weights_path):  # what torch.save writes; a truncated copy loses its directory
+        raise ModelError(f"{weights_path} cannot be loaded as weights: damaged or not a PyTorch weights file "
+                         "(truncated in a copy?); copy the model directory again or retrain")
     try:
         state = torch.load(weights_path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        if "weights only load failed" not in str(e).lower():
+            raise ModelError(f"{weights_path} cannot be loaded as weights: {_first_line(e)}") from None
+        # torch's advice (load with weights_only=False) would run the file's code: never
+        raise ModelError(f"{weights_path} cannot be loaded as weights: it holds objects other than tensors, and "
+                         "graphrisk runs no pickled code (it was not written by graphrisk train)") from None
     except Exception as e:  # noqa: BLE001 - torch raises many types for a damaged file
-        raise ModelError(f"{weights_path} cannot be loaded as weights: {str(e).splitlines()[0]}") from None
+        raise ModelError(f"{weights_path} cannot be loaded as weights: {_first_line(e)}") from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ModelError(f"{weights_path} is not a state dict of tensors")
     return state, manifest
+
+
+def _first_line(error: BaseException) -> str:
+    """The first non-blank line of an error's message, or its type when the message is empty."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
 
 
 def model_version(folder: str | Path) -> str:

@@ -247,17 +247,31 @@ def load_graph(
     return report
 
 
+class _SkippedAfterFailure(Exception):
+    """A queued batch not sent because an earlier one failed (the earlier error is the one raised)."""
+
+
 def _run(runner: QueryRunner, writes: Iterable[_Write], workers: int, progress: StoreProgress | None) -> int:
     """Run writes on ``workers`` threads; stop at the first failure and re-raise it.
+
+    Once a batch has failed, batches already queued are not sent: each would wait out the
+    driver's whole retry bound again before failing the same way.
 
     Returns the number of guarded batches that were found already applied.
     """
     skipped = 0
     lock = threading.Lock()
+    failed = threading.Event()
 
     def execute(write: _Write) -> _Write:
         nonlocal skipped
-        records = runner.write(write.query, write.parameters)
+        if failed.is_set():
+            raise _SkippedAfterFailure
+        try:
+            records = runner.write(write.query, write.parameters)
+        except BaseException:
+            failed.set()
+            raise
         if write.guarded and (not records or records[0].get("applied", 0) == 0):
             with lock:
                 skipped += 1
@@ -279,12 +293,21 @@ def _run(runner: QueryRunner, writes: Iterable[_Write], workers: int, progress: 
 
 
 def _collect(pending: set, progress: StoreProgress | None, until: str | None) -> set:
-    """Wait for some (``FIRST_EXCEPTION``: at least one) or all futures; report and re-raise."""
+    """Wait for some (``FIRST_EXCEPTION``: at least one) or all futures; report, and re-raise the first real error."""
     done, rest = wait(pending, return_when=until or "ALL_COMPLETED")
     if until and not done:  # pragma: no cover - wait() returns at least one when asked
         return rest
+    errors = [future.exception() for future in done if future.exception() is not None]
+    real = [e for e in errors if not isinstance(e, _SkippedAfterFailure)]
+    if errors:
+        if real:
+            raise real[0]
+        # only skipped batches here: the failure itself is still pending
+        done_rest = wait(rest, return_when="ALL_COMPLETED")[0]
+        raise next((f.exception() for f in done_rest if f.exception() is not None
+                    and not isinstance(f.exception(), _SkippedAfterFailure)), errors[0])
     for future in done:
-        write = future.result()  # re-raises the batch's error
+        write = future.result()
         if progress is not None:
             progress(write.stage, write.size)
     return rest

@@ -1,21 +1,31 @@
 """The one object through which graphrisk talks to Neo4j.
 
-Every query goes through a :class:`QueryRunner`: writes through managed transactions
-(which the driver retries on transient errors, within a bounded time), reads through
-read transactions, all tagged with transaction metadata so a DBA can see who ran what.
-Values are always passed as parameters.
+Every query goes through a :class:`QueryRunner`: writes through managed transactions,
+reads through read transactions, all tagged with transaction metadata so a DBA can see
+who ran what. Values are always passed as parameters.
+
+The driver retries a managed transaction that failed with a transient error or a lost
+connection (a server restart, a deadlock, a leader switch), with exponential backoff
+(about 1 s, 2 s, 4 s... with jitter), until ``Neo4jConfig.retry_seconds`` have passed
+since the first failure; then :class:`Neo4jRunner` raises one :class:`StoreError` that
+names the server and the bound. Every write graphrisk sends is safe to run again
+(``MERGE``, or guarded by a ledger node), so a write whose commit was cut off with the
+connection (the driver's ``IncompleteCommit``, which it never retries itself) is run again
+too: a commit that did land changes nothing the second time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import logging
+import re
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import neo4j
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import AuthError, DriverError, IncompleteCommit, Neo4jError, ServiceUnavailable
 
-from graphrisk.errors import StoreError
+from graphrisk.errors import StoreError, StoreUnavailable
 from graphrisk.store.config import Neo4jConfig
 
 __all__ = ["QueryRunner", "Neo4jRunner", "connect", "TX_METADATA"]
@@ -23,15 +33,21 @@ __all__ = ["QueryRunner", "Neo4jRunner", "connect", "TX_METADATA"]
 #: Metadata attached to every transaction graphrisk runs.
 TX_METADATA: dict[str, str] = {"app": "graphrisk", "version": "0.1.0"}
 
-#: Upper bound, in seconds, on the driver's retries of one transaction.
-MAX_RETRY_SECONDS = 60.0
+#: How many times a write whose commit was cut off is run again (each run has its own retry bound).
+INCOMPLETE_COMMIT_RERUNS = 3
 
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 class QueryRunner(Protocol):
     """What graphrisk needs from a database: parameterised reads and writes."""
 
     def write(self, query: str, parameters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Run a write in a retried managed transaction and return its records."""
+        """Run a write in a retried managed transaction and return its records.
+
+        The write must be safe to run twice: it may be retried after its commit landed.
+        """
 
     def read(self, query: str, parameters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run a read-only query and return its records."""
@@ -46,11 +62,19 @@ class Neo4jRunner:
         An open ``neo4j.Driver``.
     database
         Database to run in.
+    uri, retry_seconds
+        What the driver connects to and its retry bound, for error messages only (the
+        bound itself is set on the driver: ``max_transaction_retry_time``).
     """
 
-    def __init__(self, driver: neo4j.Driver, database: str = "neo4j") -> None:
+    def __init__(
+        self, driver: neo4j.Driver, database: str = "neo4j", *, uri: str | None = None,
+        retry_seconds: float | None = None,
+    ) -> None:
         self._driver = driver
         self.database = database
+        self.uri = uri
+        self.retry_seconds = retry_seconds
 
     def _work(self, query: str, parameters: Mapping[str, Any] | None):
         @neo4j.unit_of_work(metadata=TX_METADATA)
@@ -60,14 +84,51 @@ class Neo4jRunner:
         return work
 
     def write(self, query: str, parameters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Run ``query`` in a managed write transaction (retried on transient errors)."""
-        with self._driver.session(database=self.database) as session:
-            return session.execute_write(self._work(query, parameters))
+        """Run ``query`` in a managed write transaction (retried on transient errors and lost connections).
+
+        ``query`` must be safe to run twice: it runs again when its commit was cut off.
+
+        Raises
+        ------
+        StoreError
+            The server stayed unreachable or kept failing with transient errors for the
+            whole retry bound.
+        """
+        return self._managed(lambda session: session.execute_write(self._work(query, parameters)), {})
 
     def read(self, query: str, parameters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Run ``query`` in a managed read transaction; the server refuses writes in it."""
-        with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
-            return session.execute_read(self._work(query, parameters))
+        """Run ``query`` in a managed read transaction; the server refuses writes in it.
+
+        Raises
+        ------
+        StoreError
+            As :meth:`write`.
+        """
+        return self._managed(lambda session: session.execute_read(self._work(query, parameters)),
+                             {"default_access_mode": neo4j.READ_ACCESS})
+
+    def _managed(self, run: Callable[[neo4j.Session], _T], session_options: dict[str, Any]) -> _T:
+        """``run`` on a new session; errors the driver retried in vain become one :class:`StoreError`."""
+        for rerun in range(INCOMPLETE_COMMIT_RERUNS + 1):
+            try:
+                with self._driver.session(database=self.database, **session_options) as session:
+                    return run(session)
+            except IncompleteCommit as e:
+                if rerun == INCOMPLETE_COMMIT_RERUNS:
+                    raise StoreError(f"{self._server()}: the connection broke during {rerun + 1} commits in a row "
+                                     f"({_reason(e)})") from e
+                log.warning("the connection to Neo4j broke during a commit; running the write again (it is "
+                            "safe to repeat)")
+            except (Neo4jError, DriverError) as e:
+                if not e.is_retryable():
+                    raise
+                bound = "" if self.retry_seconds is None else f" for {self.retry_seconds:g} s"
+                raise StoreUnavailable(f"{self._server()}: gave up after retrying{bound} (the bound is "
+                                 f"GRAPHRISK_NEO4J_RETRY_SECONDS): {_reason(e)}") from e
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _server(self) -> str:
+        return f"Neo4j at {self.uri}" if self.uri else "Neo4j"
 
     def autocommit(self, query: str, parameters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run ``query`` as an auto-commit transaction (needed for ``CALL {...} IN TRANSACTIONS``).
@@ -83,6 +144,9 @@ class Neo4jRunner:
 def connect(config: Neo4jConfig) -> Iterator[Neo4jRunner]:
     """Open a driver for ``config``, check it answers, yield a runner, close the driver.
 
+    The connectivity check is not retried: a server that is down when the command starts
+    fails at once. Transactions run later are retried for up to ``config.retry_seconds``.
+
     Raises
     ------
     StoreError
@@ -91,7 +155,7 @@ def connect(config: Neo4jConfig) -> Iterator[Neo4jRunner]:
     """
     try:
         driver = neo4j.GraphDatabase.driver(
-            config.uri, auth=config.auth, max_transaction_retry_time=MAX_RETRY_SECONDS
+            config.uri, auth=config.auth, max_transaction_retry_time=config.retry_seconds
         )
     except (ValueError, neo4j.exceptions.ConfigurationError) as e:
         raise StoreError(f"invalid Neo4j URI {config.uri!r}: {e}") from e
@@ -104,4 +168,13 @@ def connect(config: Neo4jConfig) -> Iterator[Neo4jRunner]:
             raise StoreError(f"cannot reach Neo4j at {config.uri} ({type(e).__name__})") from e
         except Neo4jError as e:
             raise StoreError(f"Neo4j at {config.uri} failed: {e.message}") from e
-        yield Neo4jRunner(driver, config.database)
+        yield Neo4jRunner(driver, config.database, uri=config.uri, retry_seconds=config.retry_seconds)
+
+
+def _reason(error: Neo4jError | DriverError) -> str:
+    """One short line for a driver error: its type, and the code or the first line of its message."""
+    if isinstance(error, Neo4jError) and error.code:
+        return error.code
+    text = (getattr(error, "message", None) or str(error) or "").splitlines()
+    detail = re.sub(r"\s*\(resolved to .*$", "", text[0]).rstrip(" :") if text else ""
+    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__

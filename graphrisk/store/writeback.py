@@ -28,12 +28,14 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import pandas as pd
+from neo4j.exceptions import DriverError, Neo4jError
 
-from graphrisk.errors import StoreError
+from graphrisk.errors import GraphRiskError, StoreError, StoreUnavailable
 from graphrisk.graph.model import NODE_TYPES
 from graphrisk.store import cypher
 from graphrisk.store.constraints import ensure_constraints
@@ -282,8 +284,13 @@ def write_scores(
     try:
         report = _write_run(runner, scores, rings, entities, user_ids, ring_of, run_id, model_version, scored_at,
                             batch_size, tell)
-    finally:
-        release_write_lock(runner, LOCK_NAME, run_id)
+    except StoreUnavailable:
+        raise  # the server is gone: releasing would wait out the retry bound again; a rerun takes the lock over
+    except BaseException:
+        with suppress(GraphRiskError, Neo4jError, DriverError):  # keep the first error, not the release's
+            release_write_lock(runner, LOCK_NAME, run_id)
+        raise
+    release_write_lock(runner, LOCK_NAME, run_id)
     report.seconds = time.perf_counter() - started
     return report
 
