@@ -28,9 +28,9 @@ unit: $(STAMP)
 integration: $(STAMP)
 	tools/with-neo4j $(PY) -m pytest tests/integration
 
-## Load benchmark (1M transactions into the local Neo4j, beside the naive loader).
+## Every benchmark beside its peers (~10 min on 2 cores); rewrites bench/RESULTS.md, results.json and plots.
 bench: $(STAMP)
-	tools/with-neo4j $(PY) bench/load_throughput.py
+	tools/with-neo4j $(PY) bench/suite.py
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
+from pathlib import Path
+from typing import Any
 
-__all__ = ["commit"]
+__all__ = ["commit", "write_json"]
 
 
 def commit() -> str:
-    """The short hash of the checked-out commit, or ``unknown``."""
+    """The short hash of the checked-out commit (``+dirty`` when the tree has changes), or ``unknown``."""
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True,
+                               check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    return f"{head}+dirty" if dirty else head
+
+
+def write_json(path: str | Path | None, results: dict[str, Any]) -> None:
+    """Write one benchmark's results for ``bench/suite.py`` (nothing when ``path`` is ``None``)."""
+    if path is not None:
+        Path(path).write_text(json.dumps({"commit": commit(), **results}, indent=2, default=float), encoding="utf-8")

@@ -27,7 +27,7 @@ import time
 import warnings
 from pathlib import Path
 
-from _common import commit  # bench/ is the script folder, so on sys.path
+from _common import commit, write_json  # bench/ is the script folder, so on sys.path
 
 PLOTS = Path(__file__).resolve().parent / "plots"
 
@@ -36,7 +36,7 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def quality(seeds: list[int], users: int, convs: list[str]) -> None:
+def quality(seeds: list[int], users: int, convs: list[str], plots: Path = PLOTS) -> dict:
     import pandas as pd
 
     from graphrisk import build_graph
@@ -44,7 +44,7 @@ def quality(seeds: list[int], users: int, convs: list[str]) -> None:
     from graphrisk.evaluate.compare import compare_systems
     from graphrisk.synth import generate_world
 
-    tables = []
+    tables, details = [], []
     for seed in seeds:
         world = generate_world(users, seed=seed)
         graph = build_graph(world.transactions, world.links, world.users)[0]
@@ -64,13 +64,15 @@ def quality(seeds: list[int], users: int, convs: list[str]) -> None:
         table["seed"] = seed
         tables.append(table)
         d = result.details
+        details.append({"seed": seed, "test_users": d["test_users"], "test_fraud": d["test_fraud"],
+                        "test_rings": d["test_rings"]})
         print(f"seed {seed}: {d['test_users']} test users, {d['test_fraud']} fraud in {d['test_rings']} rings; "
               f"GNN best epoch {d['detector_validation']['best_epoch']}, threshold {d['threshold']:.3f}", flush=True)
         print(table.round(3).to_string(), flush=True)
         if seed == seeds[0]:
-            PLOTS.mkdir(exist_ok=True)
-            plot_pr_curves(result.truth, scores, PLOTS / "detector_pr_curves.png")
-            plot_score_distributions(result.truth, scores, PLOTS / "detector_score_distributions.png")
+            plots.mkdir(parents=True, exist_ok=True)
+            plot_pr_curves(result.truth, scores, plots / "detector_pr_curves.png")
+            plot_score_distributions(result.truth, scores, plots / "detector_score_distributions.png")
     every = pd.concat(tables)
     mean = every.groupby(level=0).mean(numeric_only=True).drop(columns="seed")
     mean = mean.loc[[s for s in every.index.unique()]]
@@ -81,7 +83,10 @@ def quality(seeds: list[int], users: int, convs: list[str]) -> None:
     for name in gnn:
         print(f"{name} AUC-PR minus best baseline: {mean.loc[name, 'auc_pr'] - best_baseline:+.3f} "
               f"(ratio {mean.loc[name, 'auc_pr'] / best_baseline:.2f}x)")
-    print(json.dumps({"commit": commit(), "seeds": seeds, "mean": mean.round(4).to_dict(orient="index")}))
+    return {"users": users, "seeds": seeds, "convs": convs, "splits": details,
+            "per_seed": every.reset_index(names="system").to_dict(orient="records"),
+            "mean": mean.to_dict(orient="index"),
+            "plots": ["plots/detector_pr_curves.png", "plots/detector_score_distributions.png"]}
 
 
 def _train(users: int, conv: str, folder: str, queue) -> None:
@@ -113,18 +118,35 @@ def _score(users: int, conv: str, folder: str, queue) -> None:
     queue.put({"users": len(scores), "seconds": time.perf_counter() - started, "peak_mb": _peak_mb()})
 
 
-def cost(users: int, conv: str) -> None:
+def _result_of(process, queue) -> dict:
+    """The result ``process`` puts on ``queue``; raises when it dies without one (instead of waiting forever)."""
+    import queue as queues
+
+    while True:
+        try:
+            result = queue.get(timeout=5)
+        except queues.Empty:
+            if not process.is_alive():
+                raise RuntimeError(f"{process.name} died with exit status {process.exitcode}") from None
+            continue
+        process.join()
+        return result
+
+
+def cost(users: int, conv: str) -> dict:
     context = mp.get_context("spawn")
+    results: dict = {"users": users, "conv": conv}
     with tempfile.TemporaryDirectory() as folder:
         for name, target in (("train", _train), ("score", _score)):
             queue = context.Queue()
             process = context.Process(target=target, args=(users, conv, folder, queue))
             process.start()
-            result = queue.get()
-            process.join()
+            result = _result_of(process, queue)
+            results[name] = result
             print(f"{name} ({conv}): {json.dumps({k: (round(v, 1) if isinstance(v, float) else v) for k, v in result.items()})}",
                   flush=True)
     print(f"commit {commit()}")
+    return results
 
 
 def main() -> None:
@@ -135,15 +157,19 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10_000, help="world size of the quality runs")
     parser.add_argument("--convs", default="sage,gat", help="GNN relation operators to compare")
     parser.add_argument("--cost-users", type=int, default=100_000)
+    parser.add_argument("--cost-convs", default=None, help="operators timed by --cost (default: --convs)")
+    parser.add_argument("--plots", type=Path, default=PLOTS, help="folder of the PNG plots (default: bench/plots)")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON (for bench/suite.py)")
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=FutureWarning)
     if not (args.quality or args.cost):
         args.quality = args.cost = True
+    results: dict = {}
     if args.quality:
-        quality([int(s) for s in args.seeds.split(",")], args.users, args.convs.split(","))
+        results["quality"] = quality([int(s) for s in args.seeds.split(",")], args.users, args.convs.split(","), args.plots)
     if args.cost:
-        for conv in args.convs.split(","):
-            cost(args.cost_users, conv)
+        results["cost"] = [cost(args.cost_users, conv) for conv in (args.cost_convs or args.convs).split(",")]
+    write_json(args.json, results)
 
 
 if __name__ == "__main__":

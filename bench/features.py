@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import commit  # bench/ is the script folder, so on sys.path
+from _common import commit, write_json  # bench/ is the script folder, so on sys.path
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -106,14 +106,17 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,100000", help="generated worlds, in users (~11 transactions each)")
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--no-handbook", action="store_true")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON (for bench/suite.py)")
     args = parser.parse_args()
     sources = [s for s in args.sizes.split(",") if s]
     if not args.no_handbook and (SHARED / "fraud_handbook").exists():
         sources.append("handbook")
     print(f"commit {commit()}  python {sys.version.split()[0]}  timeout {args.timeout:.0f} s")
+    results = []
     for source in sources:
         ours = _run(_graphrisk, source, args.timeout)
         plain = _run(_plain, source, args.timeout)
+        results.append({"input": source, "graphrisk": ours, "plain_networkx": plain})
         print(f"\n{source}: {ours.get('transactions', 0):,} transactions, {ours.get('users', 0):,} users")
         print(f"  graphrisk : {ours.get('seconds', float('nan')):7.1f} s, peak {ours.get('peak_mib', 0):,.0f} MiB, "
               f"{ours.get('columns', 0)} columns; per family: " + json.dumps({k: round(v, 1) for k, v in ours.get("stages", {}).items()}))
@@ -124,6 +127,7 @@ def main() -> int:
             ratio = plain["seconds"] / ours["seconds"] if ours.get("seconds") else float("nan")
             print(f"  plain nx  : {plain['seconds']:7.1f} s, peak {plain['peak_mib']:,.0f} MiB, projection {plain['edges']:,} edges;"
                   f" {ratio:.1f}x graphrisk's time")
+    write_json(args.json, {"timeout": args.timeout, "inputs": results})
     return 0
 
 

@@ -27,14 +27,13 @@ Usage::
 
 from __future__ import annotations
 
-import json
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import commit  # bench/ is the script folder, so on sys.path
+from _common import commit, write_json  # bench/ is the script folder, so on sys.path
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fraud_handbook" / "transactions.parquet"
 START, TRAIN_DAYS, DELAY_DAYS, TEST_DAYS = pd.Timestamp("2018-07-25", tz="UTC"), 7, 7, 7
@@ -80,6 +79,11 @@ def terminal_average_precision(frame: pd.DataFrame) -> float:
 
 
 def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON (for bench/suite.py)")
+    args = parser.parse_args()
     warnings.filterwarnings("ignore", category=FutureWarning)
     from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
     from sklearn.metrics import average_precision_score, roc_auc_score
@@ -128,7 +132,12 @@ def main() -> None:
         table.loc[name, ["auc_roc", "average_precision", "card_precision_at_100"]] = [roc, ap, cp]
     print(f"\ncommit {commit()}")
     print(table.round(3).to_string())
-    print(json.dumps({"commit": commit(), "results": table.round(4).to_dict(orient="index")}, default=str))
+    write_json(args.json, {
+        "transactions": len(tx), "read_seconds": load_seconds, "feature_seconds": feature_seconds,
+        "train": {"transactions": len(train), "fraud": int(y_train.sum())},
+        "test": {"transactions": len(test), "fraud": int(y_test.sum())},
+        "systems": rows, "published": {name: dict(zip(("auc_roc", "average_precision", "card_precision_at_100"), values))
+                                       for name, values in PUBLISHED.items()}})
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
-"""Load throughput: graphrisk's loader beside the naive one-transaction-per-row MERGE loader.
+"""Load and write-back throughput: graphrisk beside the naive one-row-per-transaction Cypher.
 
 Both run against the same Neo4j in the same run (``NEO4J_URI``; ``make bench`` starts the
 local one). graphrisk loads the whole file (read, validate, aggregate, write); the naive
-loader writes a slice row by row, as a first script typically does. Prints transactions
-per second for both and their ratio.
+loader writes a slice row by row, as a first script typically does. Then the scores of
+every loaded user are written back with :func:`graphrisk.store.writeback.write_scores`,
+beside a per-user ``SET`` on a slice. Prints rows per second for both and their ratios.
 
 Usage::
 
@@ -21,13 +22,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from _common import commit
+from _common import commit, write_json
 
 from graphrisk import build_graph
 from graphrisk.store.config import Neo4jConfig
 from graphrisk.store.loader import load_graph
 from graphrisk.store.maintenance import clear_graph
+from graphrisk.rings import RING_COLUMNS
 from graphrisk.store.runner import Neo4jRunner, connect
+from graphrisk.store.writeback import write_scores
 
 NAIVE_QUERY = """
 MERGE (u:User {user_id: $user_id})
@@ -61,6 +64,11 @@ def make_transactions(n: int, *, users: int, seed: int = 7) -> pd.DataFrame:
         "card_id": np.char.add("c", card.astype(str)),
     })
 
+NAIVE_SCORE_QUERY = """
+MATCH (u:User {user_id: $user_id})
+SET u.risk_score = $risk_score, u.flagged = $flagged, u.model_version = $model_version
+"""
+
 
 def wipe(runner: Neo4jRunner) -> None:
     clear_graph(runner)
@@ -76,6 +84,21 @@ def naive_load(runner: Neo4jRunner, frame: pd.DataFrame) -> float:
     return time.perf_counter() - started
 
 
+def random_scores(user_ids: pd.Series, seed: int) -> pd.DataFrame:
+    """Scores as the detector writes them, without rings (their cost is per ring, not per user)."""
+    risk = np.random.default_rng(seed).random(len(user_ids))
+    return pd.DataFrame({"user_id": user_ids.astype(str).to_numpy(), "risk_score": risk, "flagged": risk > 0.98,
+                         "ring_id": "", "reason_1": "shares a device with flagged users"})
+
+
+def naive_score_write(runner: Neo4jRunner, scores: pd.DataFrame) -> float:
+    started = time.perf_counter()
+    for row in scores.itertuples(index=False):
+        runner.write(NAIVE_SCORE_QUERY, {"user_id": row.user_id, "risk_score": float(row.risk_score),
+                                         "flagged": bool(row.flagged), "model_version": "m-naive"})
+    return time.perf_counter() - started
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transactions", type=int, default=1_000_000)
@@ -86,6 +109,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=50_000,
                         help="transactions loaded (then wiped) first, so both loaders meet a JIT-warm server, "
                         "as a long-running one would be; 0 to measure a cold server")
+    parser.add_argument("--naive-score-rows", type=int, default=5_000)
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON (for bench/suite.py)")
     args = parser.parse_args()
     users = args.users or max(args.transactions // 10, 10)
 
@@ -105,6 +130,12 @@ def main() -> int:
             stored = load_graph(runner, graph, batch_size=args.batch_size, workers=args.workers)
             total = time.perf_counter() - started
             counts = runner.read("MATCH ()-[r]->() RETURN count(r) AS rels")[0]["rels"]
+            server = runner.read("CALL dbms.components() YIELD name, versions, edition "
+                                 "RETURN name, versions[0] AS version, edition")[0]
+            scores = random_scores(graph.users["user_id"], seed=3)
+            written = write_scores(runner, scores, pd.DataFrame(columns=RING_COLUMNS), model_version="m-bench")
+            naive_score_rows = min(args.naive_score_rows, len(scores))
+            naive_score_seconds = naive_score_write(runner, scores.iloc[:naive_score_rows])
             wipe(runner)
             naive_rows = min(args.naive_rows, len(frame))
             naive_seconds = naive_load(runner, frame.iloc[:naive_rows])
@@ -120,6 +151,20 @@ def main() -> int:
           f"{stored.seconds:.1f} s Neo4j writes) = {ours:10,.0f} tx/s")
     print(f"naive per-row  : {naive_seconds:6.1f} s for {naive_rows:,} rows = {naive:10,.0f} tx/s")
     print(f"ratio          : {ours / naive:6.1f}x")
+    write_rate, naive_write_rate = len(scores) / written.seconds, naive_score_rows / naive_score_seconds
+    print(f"graphrisk write-back: {written.seconds:6.1f} s for {len(scores):,} users = {write_rate:10,.0f} users/s")
+    print(f"naive per-user SET  : {naive_score_seconds:6.1f} s for {naive_score_rows:,} users = {naive_write_rate:10,.0f} users/s")
+    print(f"ratio               : {write_rate / naive_write_rate:6.1f}x")
+    write_json(args.json, {
+        "server": f"{server['name']} {server['version']} {server['edition']}",
+        "load": {"transactions": report.rows_loaded, "users": int(graph.node_counts["user"]),
+                 "nodes": int(sum(graph.node_counts.values())), "relationships": counts, "seconds": total,
+                 "build_seconds": built, "write_seconds": stored.seconds, "batch_size": args.batch_size,
+                 "workers": args.workers, "warmup": args.warmup},
+        "naive_load": {"transactions": naive_rows, "seconds": naive_seconds},
+        "writeback": {"users": len(scores), "seconds": written.seconds},
+        "naive_writeback": {"users": naive_score_rows, "seconds": naive_score_seconds},
+    })
     return 0
 
 
