@@ -11,10 +11,14 @@ __all__ = ["commit", "write_json"]
 
 
 def commit() -> str:
-    """The short hash of the checked-out commit (``+dirty`` when the tree has changes), or ``unknown``."""
+    """The short hash of the checked-out commit, or ``unknown``.
+
+    ``+dirty`` when tracked files differ from it, leaving out the suite's own outputs (plots, results).
+    """
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                ":!bench/plots", ":!bench/results.json", ":!bench/RESULTS.md"], capture_output=True, text=True,
                                check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"

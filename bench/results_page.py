@@ -26,7 +26,7 @@ SYSTEM_NAMES = {
     "graphrisk_gnn_sage": "graphrisk GNN, GraphSAGE (default)",
     "graphrisk_gnn_gat": "graphrisk GNN, GATv2 with edge features",
     "graph_features_gb": "graph features + gradient boosting",
-    "neighbour_aggregate_gb": "neighbour-aggregate GB (RF-Graph / XGBGraph, GADBench)",
+    "neighbour_gb": "neighbour-aggregate GB (RF-Graph / XGBGraph, GADBench)",
     "tabular_gb": "tabular gradient boosting",
 }
 
@@ -120,6 +120,7 @@ def _features(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
 
 
 def _detector_quality(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
+    a = a["quality"]
     columns = ["auc_pr", "auc_roc", "precision_at_k", "ring_recall", "ring_recall_flagged", "seconds"]
     rows = []
     for system, m in a["mean"].items():
