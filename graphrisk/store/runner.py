@@ -117,8 +117,8 @@ class Neo4jRunner:
                 if rerun == INCOMPLETE_COMMIT_RERUNS:
                     raise StoreError(f"{self._server()}: the connection broke during {rerun + 1} commits in a row "
                                      f"({_reason(e)})") from e
-                log.warning("the connection to Neo4j broke during a commit; running the write again (it is "
-                            "safe to repeat)")
+                log.warning("neo4j: the connection broke during a commit, running the write again (it is safe "
+                            "to repeat)")
             except (Neo4jError, DriverError) as e:
                 if not e.is_retryable():
                     raise
