@@ -23,7 +23,7 @@ import pandas as pd
 
 from graphrisk.io.schema import ENTITY_TYPES, MAX_AMOUNT, ColumnKind, TableSchema
 
-__all__ = ["ValidatedChunk", "Validator", "REJECT_COLUMNS", "as_ids"]
+__all__ = ["ValidatedChunk", "Validator", "REJECT_COLUMNS", "as_ids", "parse_timestamps"]
 
 #: Columns of a rejects table.
 REJECT_COLUMNS = ["table", "source", "line", "reason", "record"]
@@ -80,8 +80,12 @@ def as_ids(values: pd.Series) -> pd.Series:
     return text.mask(text == "")
 
 
-def _parse_timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Return ``(timestamps, bad)``; missing values are NaT and not bad."""
+def parse_timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Return ``(timestamps, bad)``; missing values are NaT and not bad.
+
+    ISO-8601 text (no zone: UTC) or epoch seconds, as text or numbers; the rule every
+    table and the real-time service share.
+    """
     index = values.index
     if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(values.dtype):
         parsed = pd.to_datetime(values, utc=True)
@@ -205,7 +209,7 @@ class Validator:
                     flag(text.isna(), f"empty {column.name}")
                 out[column.name] = text
             elif column.kind is ColumnKind.TIMESTAMP:
-                stamps, bad = _parse_timestamps(values)
+                stamps, bad = parse_timestamps(values)
                 if column.required:
                     flag(stamps.isna() & ~bad, f"empty {column.name}")
                 flag(bad, f"unparseable {column.name}")

@@ -98,6 +98,37 @@ class HeteroRiskNet(nn.Module):
             nn.Linear(hidden * (layers + 1), hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 1)
         )
 
+    def encode(self, x_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Round-0 embeddings: each node type's inputs through its encoder (unknown types dropped)."""
+        return {t: self.encoders[t](x) for t, x in x_dict.items() if t in self.encoders}
+
+    def propagate(
+        self,
+        round_index: int,
+        h: dict[str, torch.Tensor],
+        edge_index_dict: dict[EdgeType, torch.Tensor],
+        edge_attr_dict: dict[EdgeType, torch.Tensor] | None = None,
+    ) -> dict[str, torch.Tensor]:
+        """One round of message passing: the embeddings after round ``round_index + 1``.
+
+        Every node of a type that some relation of ``edge_index_dict`` points to is
+        updated (a node without incoming edges still gets the relation's self term);
+        other types keep their embeddings. The real-time service calls this on small
+        subgraphs to refresh cached embeddings, so the batch and the service share it.
+        """
+        conv, norms = self.convs[round_index], self.norms[round_index]
+        edges = {et: ei for et, ei in edge_index_dict.items() if et[0] in h and et[2] in h}
+        if self.conv_kind == "gat" and edge_attr_dict is not None:
+            out = conv(h, edges, edge_attr_dict={et: edge_attr_dict[et] for et in edges})
+        else:
+            out = conv(h, edges)
+        # residual: a node type that received no message keeps its embedding
+        return {t: norms[t](torch.relu(out[t]) + x) if t in out and t in norms else x for t, x in h.items()}
+
+    def readout(self, user_rounds: Sequence[torch.Tensor]) -> torch.Tensor:
+        """User logits from the user embeddings of every round (jumping knowledge)."""
+        return self.head(torch.cat(list(user_rounds), dim=1)).squeeze(-1)
+
     def forward(
         self,
         x_dict: dict[str, torch.Tensor],
@@ -105,15 +136,9 @@ class HeteroRiskNet(nn.Module):
         edge_attr_dict: dict[EdgeType, torch.Tensor] | None = None,
     ) -> torch.Tensor:
         """Logits of the users (one per row of ``x_dict["user"]``)."""
-        h = {t: self.encoders[t](x) for t, x in x_dict.items() if t in self.encoders}
-        edges = {et: ei for et, ei in edge_index_dict.items() if et[0] in h and et[2] in h}
+        h = self.encode(x_dict)
         rounds = [h["user"]]
-        for conv, norms in zip(self.convs, self.norms):
-            if self.conv_kind == "gat" and edge_attr_dict is not None:
-                out = conv(h, edges, edge_attr_dict={et: edge_attr_dict[et] for et in edges})
-            else:
-                out = conv(h, edges)
-            # residual: a node type that received no message keeps its embedding
-            h = {t: norms[t](torch.relu(out[t]) + x) if t in out and t in norms else x for t, x in h.items()}
+        for round_index in range(len(self.convs)):
+            h = self.propagate(round_index, h, edge_index_dict, edge_attr_dict)
             rounds.append(h["user"])
-        return self.head(torch.cat(rounds, dim=1)).squeeze(-1)
+        return self.readout(rounds)
