@@ -1,18 +1,23 @@
 """``graphrisk score``: risk, flag, ring and reasons for every user, to files and to Neo4j.
 
 Exit status for schedulers: 0 when everything asked for was written, 1 on any error (one
-line on stderr; a rerun finishes an interrupted write-back), 130 when interrupted.
+line on stderr; a rerun finishes an interrupted write-back), 130 when interrupted. Drift
+between the training and the scored data is reported (a summary line, ``warning: drift:``
+lines on stderr past the thresholds of :mod:`graphrisk.monitor.drift`) but is no error:
+the status stays 0, unless ``--fail-on-drift`` asks for 3, in which case nothing but the
+``--drift`` table is written.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from graphrisk.cli.options import add_input_options, add_neo4j_options, graph_from_files, neo4j_config
 from graphrisk.cli.progress import stage_bars
 from graphrisk.cli.summary import graph_summary
 from graphrisk.errors import InputError
-from graphrisk.io.writers import write_table
+from graphrisk.io.writers import TABLE_SUFFIXES, write_table
 from graphrisk.store.writeback import DEFAULT_WRITE_BATCH
 
 __all__ = ["add_parser", "run"]
@@ -28,7 +33,10 @@ def add_parser(commands) -> None:
         "per ring. --write-neo4j writes risk_score, flagged, ring_id, risk_reasons, scored_at and model_version on "
         "each :User and a :Ring node per ring with MEMBER_OF relationships; rings keep their id as they grow, "
         "merged rings are recorded. Re-running writes the same values; an interrupted write-back is finished by "
-        "running the command again. Exit status: 0 done, 1 error, 130 interrupted.",
+        "running the command again. Drift from the training data (PSI per input feature, share of new users, "
+        "merchants and identifiers) is summarised, with 'warning: drift:' lines on stderr past the thresholds; "
+        "--drift writes the per-feature table. Exit status: 0 done (drift warnings included), 1 error, "
+        "3 drift warnings with --fail-on-drift (nothing written then but --drift), 130 interrupted.",
     )
     add_input_options(parser, transactions_required=False)
     parser.add_argument("--from-neo4j", action="store_true", help="read the graph from Neo4j instead of files")
@@ -37,6 +45,15 @@ def add_parser(commands) -> None:
     parser.add_argument("--rings", metavar="FILE", help="also write the rings table (.csv or .parquet)")
     parser.add_argument("--reasons", type=int, default=3, metavar="N", help="reasons per user (default: %(default)s)")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument("--points", action="store_true",
+                        help="add a risk_points column: a credit-style scale where higher is safer (600 = odds of "
+                        "50:1 that the user is legitimate, every 20 points double the odds; 300-900)")
+    drift = parser.add_argument_group("drift")
+    drift.add_argument("--drift", metavar="FILE",
+                       help="write the drift table: PSI and status per input feature (.csv or .parquet)")
+    drift.add_argument("--fail-on-drift", action="store_true",
+                       help="exit with status 3, writing no scores, when the drift report warns "
+                       "(for schedulers that should stop there)")
     group = parser.add_argument_group("write-back")
     group.add_argument("--write-neo4j", action="store_true", help="write scores and rings into Neo4j")
     group.add_argument("--entity-scores", action="store_true",
@@ -53,8 +70,10 @@ def _check(args: argparse.Namespace) -> None:
         raise InputError("give either --transactions FILE (with --links/--users) or --from-neo4j")
     if args.from_neo4j and (args.links or args.users or args.labels):
         raise InputError("--links/--users/--labels go with --transactions, not with --from-neo4j")
-    if not (args.out or args.rings or args.write_neo4j):
-        raise InputError("nothing to write: give --out FILE, --rings FILE and/or --write-neo4j")
+    if not (args.out or args.rings or args.write_neo4j or args.drift):
+        raise InputError("nothing to write: give --out FILE, --rings FILE, --drift FILE and/or --write-neo4j")
+    if args.drift and not args.drift.lower().endswith(TABLE_SUFFIXES):
+        raise InputError(f"--drift {args.drift}: use a .csv or .parquet file")
 
 
 def _read_graph(config):
@@ -80,20 +99,46 @@ def _write_files(args: argparse.Namespace, scores, rings) -> None:
         print(f"rings -> {write_table(rings, args.rings)}")
 
 
+def _report_drift(args: argparse.Namespace, report) -> bool:
+    """Print the drift summary and notes, the warnings on stderr; write ``--drift``. True when it warns."""
+    if report is None:
+        print("note: drift: the model holds no training profile (saved by an older graphrisk): retrain it to "
+              "monitor drift" + ("; --drift not written" if args.drift else ""))
+        return False
+    print(report.summary())
+    for note in report.notes:
+        print(f"note: drift: {note}")
+    for warning in report.warnings:
+        print(f"warning: drift: {warning}", file=sys.stderr)
+    if args.drift:
+        print(f"drift -> {write_table(report.table(), args.drift)}")
+    return report.drifted
+
+
 def run(args: argparse.Namespace) -> int:
     """Execute ``graphrisk score``."""
     from graphrisk.model.detector import RiskDetector  # torch loads only when a model is needed
+    from graphrisk.model.inputs import node_inputs
 
     _check(args)
     config = neo4j_config(args) if (args.write_neo4j or args.from_neo4j) else None  # fail fast without a URI
     detector = RiskDetector.load(args.model, device=args.device)  # fail fast on a bad model
     graph = _read_graph(config) if args.from_neo4j else graph_from_files(args)
-    scores = detector.score(graph, reasons=args.reasons)
+    inputs = node_inputs(graph, seed=detector.settings.seed)  # computed once, for the scores and the drift
+    scores = detector.score(graph, reasons=args.reasons, inputs=inputs)
     rings = detector.rings_.table
+    if args.points:
+        from graphrisk.model.calibration import risk_points
+
+        scores.insert(scores.columns.get_loc("risk_score") + 1, "risk_points", risk_points(scores["risk_score"]))
     for note in detector.schema_notes_:
         print(f"note: {note}")
     print(f"scored {len(scores):,} users with model {detector.version_}: {int(scores['flagged'].sum()):,} flagged "
           f"(risk >= {detector.threshold_:.3f}), {len(rings):,} rings")
+    if _report_drift(args, detector.drift(graph, inputs=inputs)) and args.fail_on_drift:
+        print("graphrisk score: stopped: drift past the warning thresholds (--fail-on-drift): no scores written",
+              file=sys.stderr)
+        return 3
     _write_files(args, scores, rings)  # the results are safe on disk before the database is touched
     if args.write_neo4j:
         from graphrisk.rings.entity_risk import entity_risk

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from graphrisk.cli.options import add_input_options, graph_from_files
-from graphrisk.model.settings import CONVS, DetectorSettings
+from graphrisk.model.settings import CALIBRATIONS, CONVS, DetectorSettings
 
 __all__ = ["add_parser", "run", "add_model_options"]
 
@@ -21,13 +21,16 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--patience", type=int, default=defaults.patience, metavar="N",
                        help="stop after N epochs without a better validation AUC-PR")
     group.add_argument("--seed", type=int, default=defaults.seed)
+    group.add_argument("--calibration", choices=CALIBRATIONS, default=defaults.calibration,
+                       help="how logits become probabilities, fitted on the validation users (default: %(default)s)")
     group.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"), help="where to train")
 
 
 def settings_from(args: argparse.Namespace) -> dict:
     """The detector keyword arguments given on the command line."""
     return {"conv": args.conv, "hidden": args.hidden, "layers": args.layers, "epochs": args.epochs,
-            "patience": args.patience, "seed": args.seed}
+            "patience": args.patience, "seed": args.seed,
+            "calibration": args.calibration}
 
 
 def add_parser(commands) -> None:
@@ -40,6 +43,8 @@ def add_parser(commands) -> None:
     )
     add_input_options(parser)
     parser.add_argument("--model", required=True, metavar="DIR", help="model directory to write")
+    parser.add_argument("--feedback", metavar="FILE", help="labels from graphrisk feedback, merged over --labels "
+                        "(for a user in both, the feedback wins)")
     add_model_options(parser)
     parser.add_argument("--no-progress", action="store_true", help="no per-epoch lines")
     parser.set_defaults(run=run)
@@ -47,7 +52,13 @@ def add_parser(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``graphrisk train``."""
-    graph = graph_from_files(args, labels_needed="train learns from user_id,is_fraud of the labelled users")
+    needed = None if args.feedback and not args.labels else "train learns from user_id,is_fraud of the labelled users"
+    graph = graph_from_files(args, labels_needed=needed)
+    labels = graph.labels
+    if args.feedback:
+        from graphrisk.cli.feedback import labels_with_feedback
+
+        labels = labels_with_feedback(graph, args.feedback)
 
     def progress(epoch: int, record: dict) -> None:
         if not args.no_progress and (epoch == 1 or epoch % 10 == 0):
@@ -56,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
     from graphrisk.model.detector import RiskDetector  # torch loads only when a model is needed
 
-    detector = RiskDetector(device=args.device, **settings_from(args)).fit(graph, graph.labels, progress=progress)
+    detector = RiskDetector(device=args.device, **settings_from(args)).fit(graph, labels, progress=progress)
     path = detector.save(args.model)
     v = detector.validation_
     print(f"trained on {v['train_users']:,} users ({v['train_fraud']:,} fraud); validation AUC-PR {v['auc_pr']:.3f} "

@@ -136,6 +136,7 @@ def run_main_job(
     content = ReportContent(
         title="graphrisk — fraud rings found", summary=run_summary, comparison=comparison, scores=scores,
         rings=rings, graph=graph, labels=truth, next_steps=suggested_queries(rings, runner is not None),
+        calibration=detector.validation_.get("calibration"),
     )
     paths["report"] = write_report(out / "report.html", content)
     seconds["report"] = time.perf_counter() - clock

@@ -17,15 +17,17 @@ from graphrisk.errors import ModelError
 from graphrisk.evaluate.splits import group_split
 from graphrisk.graph.pyg import EDGE_FEATURES, PygGraph, to_pyg
 from graphrisk.graph.transaction_graph import TransactionGraph
+from graphrisk.model.calibration import Calibrator, calibration_statistics
 from graphrisk.model.groups import connected_groups
 from graphrisk.model.inputs import node_inputs
 from graphrisk.model.network import HeteroRiskNet
-from graphrisk.model.persistence import load_model_files, model_version, save_model_files
+from graphrisk.model.persistence import load_entity_hashes, load_model_files, model_version, save_model_files
 from graphrisk.model.reasons import feature_reasons
 from graphrisk.model.sampling import NeighbourSampler
 from graphrisk.model.scaling import FeatureScaler
 from graphrisk.model.settings import DetectorSettings
 from graphrisk.model.training import predict_logits, train_network
+from graphrisk.monitor import DriftReport, ReferenceProfile, drift_report
 
 __all__ = ["RiskDetector", "DetectorSettings"]
 
@@ -84,14 +86,22 @@ class RiskDetector:
         Input statistics per node type.
     edge_types_ : list[tuple[str, str, str]]
         Relations the network passes messages along.
+    calibrator_ : Calibrator
+        Logit -> calibrated fraud probability, fitted on the validation users
+        (``settings.calibration``; see :mod:`graphrisk.model.calibration`).
     threshold_ : float
-        Risk at or above which a user is flagged (the F1-best cut on validation users).
+        Risk at or above which a user is flagged (the F1-best cut on the validation users'
+        calibrated risk).
     validation_ : dict
-        Validation AUC-PR, best epoch, users and fraud counts.
+        Validation AUC-PR, best epoch, users and fraud counts; ``calibration`` holds the
+        reliability before and after calibration (:func:`~graphrisk.model.calibration.calibration_statistics`).
     history_ : list[dict]
         Loss and validation AUC-PR per epoch.
     version_ : str or None
         Version of the saved model (hash of its files) once saved or loaded, else ``None``.
+    profile_ : ReferenceProfile or None
+        The training inputs in brief (quantile bins per feature, hashed ids) that
+        :meth:`drift` compares scoring data with; ``None`` for a model saved before it existed.
 
     Examples
     --------
@@ -221,6 +231,7 @@ class RiskDetector:
 
         raw = inputs if inputs is not None else node_inputs(graph, seed=self.settings.seed)
         self.scalers_ = {kind: FeatureScaler.fit(table) for kind, table in raw.items() if len(table)}
+        self.profile_ = ReferenceProfile.from_inputs(raw)  # the reference of drift checks
         pyg, _ = self._graph_tensors(graph, raw, fitting=True)
         device = self._torch_device()
         self.version_ = None  # new weights: no saved version yet
@@ -240,7 +251,9 @@ class RiskDetector:
                                sampler=sampler, progress=progress)
         self.network_.load_state_dict(result.state)
         val_logits = predict_logits(self.network_, data, validation[0], sampler, self.settings.batch_size)
-        self.threshold_ = _f1_threshold(validation[1], _sigmoid(val_logits))
+        # the same validation users choose the epoch, the calibration and the threshold
+        self.calibrator_ = Calibrator(self.settings.calibration).fit(val_logits, validation[1])
+        self.threshold_ = _f1_threshold(validation[1], self.calibrator_.transform(val_logits))
         self.history_ = result.history
         self.validation_ = {
             "auc_pr": result.best_auc_pr, "best_epoch": result.best_epoch, "epochs_run": len(result.history),
@@ -248,6 +261,8 @@ class RiskDetector:
             "train_users": int(len(train_users)), "train_fraud": int(train[1].sum()),
             "minibatch": sampler is not None,
         }
+        self.validation_["calibration"] = calibration_statistics(
+            val_logits, validation[1], method=self.settings.calibration, seed=self.settings.seed)
         return self
 
     def _validation_split(self, graph: TransactionGraph, truth: pd.Series, rings: pd.Series | None):
@@ -279,12 +294,33 @@ class RiskDetector:
         pyg, _ = self._graph_tensors(graph, inputs)
         return self._risk(pyg, self._sampler(pyg))
 
+    def risk_from_logits(self, logits: np.ndarray) -> np.ndarray:
+        """Calibrated risk in [0, 1] of network logits (the plain sigmoid for an uncalibrated model).
+
+        Parameters
+        ----------
+        logits
+            Logits of the user nodes, as the network gives them.
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 probabilities, one per logit; compare them with ``threshold_``.
+
+        Raises
+        ------
+        ModelError
+            The detector is not fitted.
+        """
+        self._check_fitted()
+        return self.calibrator_.transform(logits)
+
     def _risk(self, pyg: PygGraph, sampler: NeighbourSampler | None) -> pd.Series:
         device = next(self.network_.parameters()).device
         data = pyg.data if sampler is not None else pyg.data.to(device)
         nodes = np.arange(pyg.data["user"].num_nodes)
         logits = predict_logits(self.network_, data, nodes, sampler, self.settings.batch_size)
-        return pd.Series(_sigmoid(logits), index=pyg.ids["user"], name="risk_score")
+        return pd.Series(self.risk_from_logits(logits), index=pyg.ids["user"], name="risk_score")
 
     def score(
         self, graph: TransactionGraph, *, reasons: int = 3, inputs: dict[str, pd.DataFrame] | None = None
@@ -322,6 +358,31 @@ class RiskDetector:
         self.rings_ = rings
         return out
 
+    def drift(self, graph: TransactionGraph, *, inputs: dict[str, pd.DataFrame] | None = None) -> DriftReport | None:
+        """Drift of ``graph`` from the training data: PSI per input feature, share of new entities.
+
+        Thresholds and their reasons are in :mod:`graphrisk.monitor.drift`.
+
+        Parameters
+        ----------
+        graph
+            The graph being scored.
+        inputs
+            Its node inputs when already computed: pass the ones given to :meth:`score`
+            (``node_inputs(graph, seed=detector.settings.seed)``) so they are computed once.
+
+        Returns
+        -------
+        DriftReport or None
+            ``None`` when the model holds no training profile (saved by an older graphrisk:
+            retrain it to monitor drift).
+        """
+        self._check_fitted()
+        if getattr(self, "profile_", None) is None:
+            return None
+        raw = inputs if inputs is not None else node_inputs(graph, seed=self.settings.seed)
+        return drift_report(self.profile_, raw)
+
     # ------------------------------------------------------------ persistence
     def save(self, folder: str | Path) -> Path:
         """Write the model directory (see :mod:`graphrisk.model.persistence`)."""
@@ -337,10 +398,13 @@ class RiskDetector:
             },
             "scalers": {kind: scaler.to_dict() for kind, scaler in self.scalers_.items()},
             "threshold": float(self.threshold_),
+            "calibration": self.calibrator_.to_dict(),
             "validation": self.validation_,
         }
+        profile = getattr(self, "profile_", None)
+        manifest["profile"] = profile.to_dict() if profile is not None else None
         state = {k: v.detach().cpu() for k, v in self.network_.state_dict().items()}
-        saved = save_model_files(folder, state, manifest)
+        saved = save_model_files(folder, state, manifest, entities=profile.entities if profile is not None else None)
         self.version_ = model_version(saved)
         return saved
 
@@ -358,12 +422,16 @@ class RiskDetector:
         try:
             settings = dict(manifest["settings"])
             settings["fanouts"] = tuple(settings["fanouts"])
+            settings.setdefault("calibration", "none")  # saved before calibration existed
             detector = cls(DetectorSettings(**settings), device=device)
             detector.scalers_ = {k: FeatureScaler.from_dict(v) for k, v in manifest["scalers"].items()}
             detector.edge_types_ = [tuple(et) for et in manifest["schema"]["edge_types"]]
             detector.threshold_ = float(manifest["threshold"])
+            # no calibration in the manifest: the plain sigmoid, as when the model was saved
+            detector.calibrator_ = Calibrator.from_dict(manifest.get("calibration", {"method": "none"}))
             detector.validation_ = manifest.get("validation", {})
             detector.history_ = []
+            detector.profile_ = _load_profile(folder, manifest)
             in_dims = {k: len(v.columns) for k, v in detector.scalers_.items()}
         except (KeyError, TypeError, ValueError) as e:
             raise ModelError(f"{folder}/model.json is incomplete or invalid: {e}") from None
@@ -380,6 +448,19 @@ class RiskDetector:
         detector.network_ = network.to(detector._torch_device())
         detector.network_.eval()
         return detector
+
+
+def _load_profile(folder: str | Path, manifest: dict) -> ReferenceProfile | None:
+    """The saved training profile, ``None`` for older models; unreadable entity ids become a note."""
+    state = manifest.get("profile")
+    if state is None:
+        return None
+    notes = []
+    try:
+        hashes = load_entity_hashes(folder, manifest)
+    except ModelError as e:  # the ids only serve the drift report: scoring goes on without them
+        hashes, notes = None, [str(e)]
+    return ReferenceProfile.from_dict(state, entities=hashes, notes=notes)
 
 
 def _ring_evidence(rings) -> pd.Series:

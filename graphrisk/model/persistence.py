@@ -4,7 +4,10 @@ A model directory holds ``weights.pt`` (``torch.save`` of the network's state di
 back with ``torch.load(weights_only=True)``: no pickled code ever runs) and
 ``model.json``: format version, library versions, hyperparameters, the input schema
 (feature names per node type, relations, edge features), scaling statistics, the flag
-threshold and the validation figures.
+threshold and the validation figures. It may also hold ``entities.npz``: the sorted 64-bit
+hashes of the training ids per node type (for the drift report's share of new entities),
+read with ``numpy.load(allow_pickle=False)``; its SHA-256 is in ``model.json``. Older
+directories without it still load (no new-entity shares then).
 """
 
 from __future__ import annotations
@@ -15,28 +18,39 @@ import pickle
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from graphrisk.errors import ModelError
 
-__all__ = ["save_model_files", "load_model_files", "model_version", "FORMAT", "FORMAT_VERSION", "WEIGHTS", "MANIFEST"]
+__all__ = ["save_model_files", "load_model_files", "load_entity_hashes", "model_version", "FORMAT", "FORMAT_VERSION",
+           "WEIGHTS", "MANIFEST", "ENTITIES"]
 
 FORMAT = "graphrisk-model"
 FORMAT_VERSION = 1
 WEIGHTS = "weights.pt"
 MANIFEST = "model.json"
+ENTITIES = "entities.npz"
 
 
-def save_model_files(folder: str | Path, state: dict, manifest: dict) -> Path:
-    """Write ``weights.pt`` and ``model.json`` into ``folder`` (created if needed).
+def save_model_files(
+    folder: str | Path, state: dict, manifest: dict, *, entities: dict[str, np.ndarray] | None = None
+) -> Path:
+    """Write ``weights.pt``, ``entities.npz`` (when ``entities`` are given) and ``model.json`` into ``folder``.
 
-    The JSON is written last, through a temporary file and a rename, so a folder with a
-    ``model.json`` always has the matching weights.
+    The folder is created if needed; an ``entities.npz`` left from an earlier model is
+    removed when no ``entities`` are given. The JSON is written last, through a temporary
+    file and a rename, so a folder with a ``model.json`` always has the matching files.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     torch.save(state, folder / WEIGHTS)
     body = {"format": FORMAT, "format_version": FORMAT_VERSION, **manifest}
+    if entities is not None:
+        np.savez_compressed(folder / ENTITIES, **{k: np.asarray(v, dtype=np.uint64) for k, v in entities.items()})
+        body["entities_sha256"] = hashlib.sha256((folder / ENTITIES).read_bytes()).hexdigest()
+    else:
+        (folder / ENTITIES).unlink(missing_ok=True)
     partial = folder / f".{MANIFEST}.partial"
     partial.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     partial.replace(folder / MANIFEST)
@@ -86,6 +100,34 @@ def load_model_files(folder: str | Path) -> tuple[dict, dict]:
     return state, manifest
 
 
+def load_entity_hashes(folder: str | Path, manifest: dict) -> dict[str, np.ndarray] | None:
+    """The training id hashes of a model directory, or ``None`` when it holds none (older models).
+
+    Raises
+    ------
+    ModelError
+        ``model.json`` names an ``entities.npz`` that is missing, altered or not plain arrays.
+    """
+    expected = manifest.get("entities_sha256")
+    if expected is None:
+        return None
+    path = Path(folder) / ENTITIES
+    try:
+        body = path.read_bytes()
+    except OSError as e:
+        raise ModelError(f"{path} cannot be read: {_first_line(e)}") from None
+    if hashlib.sha256(body).hexdigest() != expected:
+        raise ModelError(f"{path} does not match {MANIFEST} (altered or copied from another model)")
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            hashes = {name: arrays[name] for name in arrays.files}
+    except (OSError, ValueError, zipfile.BadZipFile) as e:
+        raise ModelError(f"{path} cannot be read as arrays: {_first_line(e)}") from None
+    if not all(h.dtype == np.uint64 and h.ndim == 1 for h in hashes.values()):
+        raise ModelError(f"{path} does not hold one array of 64-bit hashes per node type")
+    return hashes
+
+
 def _first_line(error: BaseException) -> str:
     """The first non-blank line of an error's message, or its type when the message is empty."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
@@ -95,11 +137,13 @@ def _first_line(error: BaseException) -> str:
 def model_version(folder: str | Path) -> str:
     """The version of the model in ``folder``: ``"m-"`` and 12 hex digits of the hash of its files.
 
-    Two directories with the same weights and manifest have the same version; any retraining
-    gives a new one. Scores written back to Neo4j carry it.
+    Two directories with the same weights, manifest (and ``entities.npz``, when there is one)
+    have the same version; any retraining gives a new one. Scores written back to Neo4j carry it.
     """
     folder = Path(folder)
     digest = hashlib.sha256()
     for name in (MANIFEST, WEIGHTS):
         digest.update((folder / name).read_bytes())
+    if (folder / ENTITIES).is_file():  # absent from older models: their version is unchanged
+        digest.update((folder / ENTITIES).read_bytes())
     return "m-" + digest.hexdigest()[:12]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DetectorSettings", "CONVS"]
+__all__ = ["DetectorSettings", "CONVS", "CALIBRATIONS"]
 
 #: Relation operators the network can use (see :mod:`graphrisk.model.network`).
 CONVS = ("sage", "gat")
+
+#: How logits become risk scores (see :mod:`graphrisk.model.calibration`).
+CALIBRATIONS = ("platt", "isotonic", "none")
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,10 @@ class DetectorSettings:
         Seed users per mini-batch and edges sampled per node, relation and hop.
     seed
         Seed of everything random: the split, initial weights, sampling, features.
+    calibration
+        How a logit becomes a risk score, fitted on the validation users: ``"platt"``
+        (logistic, keeps the ranking), ``"isotonic"`` or ``"none"`` (plain sigmoid; see
+        :mod:`graphrisk.model.calibration`).
     """
 
     hidden: int = 64
@@ -51,10 +58,13 @@ class DetectorSettings:
     batch_size: int = 2048
     fanouts: tuple[int, ...] = (15, 10)
     seed: int = 0
+    calibration: str = "platt"
 
     def __post_init__(self) -> None:
         if self.conv not in CONVS:
             raise ValueError(f"unknown conv {self.conv!r}; choose from {', '.join(CONVS)}")
+        if self.calibration not in CALIBRATIONS:
+            raise ValueError(f"unknown calibration {self.calibration!r}; choose from {', '.join(CALIBRATIONS)}")
         if self.layers < 1 or self.hidden < 1 or self.epochs < 1 or self.batch_size < 1:
             raise ValueError("layers, hidden, epochs and batch_size must be at least 1")
         if len(self.fanouts) != self.layers or min(self.fanouts) < 1:

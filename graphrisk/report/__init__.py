@@ -9,6 +9,7 @@ from graphrisk.report.content import ReportContent
 from graphrisk.report.drawing import draw_ring, ring_network
 from graphrisk.report.figures import figure_png, png_data_uri
 from graphrisk.report.matching import match_rings
+from graphrisk.report.reliability import reliability_figure
 from graphrisk.report.render import render_report, write_report
 from graphrisk.report.sections import SECTION_IDS
 
@@ -21,5 +22,6 @@ __all__ = [
     "match_rings",
     "figure_png",
     "png_data_uri",
+    "reliability_figure",
     "SECTION_IDS",
 ]

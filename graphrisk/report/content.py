@@ -10,6 +10,7 @@ import pandas as pd
 
 from graphrisk.evaluate.compare import Comparison
 from graphrisk.graph.transaction_graph import TransactionGraph
+from graphrisk.report.reliability import check_calibration
 from graphrisk.rings.result import RING_COLUMNS, Rings
 
 __all__ = ["ReportContent", "SCORE_COLUMNS", "LABEL_COLUMNS"]
@@ -56,6 +57,10 @@ class ReportContent:
         Most entity nodes drawn per ring.
     seed
         Seed of the ring drawings' layout.
+    calibration
+        Reliability of the detector's risk before and after calibration
+        (``RiskDetector.validation_["calibration"]``), or ``None``: the calibration
+        section then says the model carries none.
 
     Raises
     ------
@@ -87,6 +92,7 @@ class ReportContent:
     next_steps: Sequence[str] = field(default_factory=list)
     max_entities: int = 30
     seed: int = 0
+    calibration: Mapping | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.title, str) or not self.title.strip():
@@ -115,6 +121,8 @@ class ReportContent:
         if isinstance(self.next_steps, str) or not all(isinstance(s, str) for s in self.next_steps):
             raise TypeError("next_steps must be a list of strings (one step each), not a single string")
         self.next_steps = list(self.next_steps)
+        if self.calibration is not None:
+            check_calibration(self.calibration)
 
     @property
     def risk(self) -> pd.Series:

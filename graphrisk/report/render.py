@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from graphrisk.report.calibration_section import calibration_section
 from graphrisk.report.content import ReportContent
 from graphrisk.report.markup import Safe, element
 from graphrisk.report.ring_sections import ring_drawings_section, rings_section
@@ -84,6 +85,7 @@ def render_report(content: ReportContent) -> str:
         metrics_section(content.comparison),
         pr_curves_section(content.comparison),
         score_distributions_section(content.comparison),
+        calibration_section(content.calibration),
         rings_section(content),
         ring_drawings_section(content),
         next_steps_section(content.next_steps),

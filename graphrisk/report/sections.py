@@ -32,6 +32,7 @@ SECTION_IDS: dict[str, str] = {
     "metrics": "Detector and baselines",
     "pr-curves": "Precision-recall curves",
     "score-distributions": "Score distributions",
+    "calibration": "Calibration",
     "rings": "Top rings",
     "ring-drawings": "Ring drawings",
     "next-steps": "Next steps",

@@ -45,7 +45,7 @@ def test_score_table_covers_every_user(fitted, world_graph):
 
 def test_save_load_round_trip_gives_identical_scores(fitted, world_graph, tmp_path):
     fitted.save(tmp_path / "model")
-    assert sorted(p.name for p in (tmp_path / "model").iterdir()) == ["model.json", "weights.pt"]
+    assert sorted(p.name for p in (tmp_path / "model").iterdir()) == ["entities.npz", "model.json", "weights.pt"]
     loaded = RiskDetector.load(tmp_path / "model")
     pd.testing.assert_series_equal(fitted.predict_proba(world_graph), loaded.predict_proba(world_graph))
     assert loaded.threshold_ == fitted.threshold_
