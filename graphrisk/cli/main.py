@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from neo4j.exceptions import DriverError, Neo4jError
 
 from graphrisk import __version__
-from graphrisk.cli import demo, evaluate, features, generate, load, query, score, train
+from graphrisk.cli import demo, evaluate, features, generate, load, query, score, serve, train
+from graphrisk.cli import compare, feedback, verdict
 from graphrisk.cli.driver_log import install_driver_log
 from graphrisk.errors import GraphRiskError
 
 __all__ = ["main", "build_parser"]
 
-COMMANDS = (load, features, generate, train, score, evaluate, query, demo)
+COMMANDS = (load, features, generate, train, score, serve, evaluate, query, demo, verdict, feedback, compare)
 
 
 def build_parser() -> argparse.ArgumentParser:
