@@ -35,6 +35,7 @@ from graphrisk.io.schema import MAX_AMOUNT
 __all__ = [
     "REQUIRED", "OPTIONAL_IDS", "ORDER", "KIND", "ENTITY_COLUMNS", "BLANK_REASON", "TOO_LARGE",
     "Cell", "Table", "Expected", "weighted", "tables", "write_csv", "write_parquet", "oracle",
+    "id_texts", "timestamp_texts",
 ]
 
 REQUIRED = ("transaction_id", "timestamp", "user_id", "amount")
@@ -96,6 +97,11 @@ def _ids(pool: list[str]) -> st.SearchStrategy[str]:
     core = weighted((4, pooled), (1, st.sampled_from(_STRANGE_IDS)), (1, blank), (1, st.text(_CHARS, max_size=10)),
                      (4, pooled))
     return st.builds(lambda a, s, b: a + s + b, _PADDING, core, _PADDING)
+
+
+def id_texts(pool: list[str]) -> st.SearchStrategy[str]:
+    """Identifier text as a file may hold it: from ``pool`` mostly, padded, blank, Cypher-shaped or unicode."""
+    return _ids(pool)
 
 
 def _id_cell(text: str, column: str) -> Cell:
@@ -169,6 +175,11 @@ def _text_timestamps() -> st.SearchStrategy[Cell]:
     padded = st.builds(lambda a, c, b: Cell(a + c.raw + b, c.reason, c.value), st.sampled_from(["", "", " ", "\t"]),
                        weighted((4, good), (1, bad), (4, good)), st.sampled_from(["", "", " "]))
     return weighted((10, padded), (1, empty), (10, padded))
+
+
+def timestamp_texts() -> st.SearchStrategy[Cell]:
+    """Timestamp text in every shape the rule reads or refuses (ISO-8601 in zones, epoch seconds, garbage, blank)."""
+    return _text_timestamps()
 
 
 # --- amounts and flags ----------------------------------------------------------------------------

@@ -8,15 +8,18 @@ before it is read whole; any unexpected failure is a one-line 500, never a dead 
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from graphrisk import __version__
 from graphrisk.serve.limits import DEFAULT_MAX_BODY
 from graphrisk.serve.requests import TransactionRequest, canonical_row
-from graphrisk.serve.scorer import LiveScorer
+from graphrisk.serve.scorer import ConflictingTransaction, LiveScorer
 
 __all__ = ["create_app", "BodyLimit", "DEFAULT_MAX_BODY"]
 
@@ -85,6 +88,14 @@ def create_app(scorer: LiveScorer, *, max_body: int = DEFAULT_MAX_BODY) -> FastA
     )
     app.add_middleware(BodyLimit, max_bytes=max_body)
 
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _json_safe(jsonable_encoder(error.errors()))}, status_code=422)
+
+    @app.exception_handler(ConflictingTransaction)
+    async def _conflict(request: Request, error: ConflictingTransaction) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=409)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:  # pragma: no cover - a bug path
         log.exception("unexpected error on %s", request.url.path)
@@ -94,7 +105,8 @@ def create_app(scorer: LiveScorer, *, max_body: int = DEFAULT_MAX_BODY) -> FastA
     def score(transaction: TransactionRequest) -> dict[str, Any]:
         """Adds the transaction to the graph (new accounts, devices and merchants included) and answers
         with its risk, the paying (and receiving) account's risk, the ring it touches and the reasons.
-        A transaction id seen before is not added twice (``duplicate: true``)."""
+        A transaction id seen before is not added twice: the same content again (a retry) answers about the
+        recorded transaction with ``duplicate: true``; different content under that id is a 409."""
         return scorer.score(canonical_row(transaction))
 
     @app.get("/users/{user_id}", summary="One account's risk on the graph as it is now")
@@ -113,3 +125,14 @@ def create_app(scorer: LiveScorer, *, max_body: int = DEFAULT_MAX_BODY) -> FastA
         return scorer.refresh()
 
     return app
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with NaN and infinities as text: a 422 echoes the input, and JSON has no such numbers."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    return value

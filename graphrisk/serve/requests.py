@@ -19,8 +19,9 @@ from graphrisk.io.validate import parse_timestamps
 
 __all__ = ["TransactionRequest", "canonical_row", "MAX_ID_LENGTH"]
 
-#: ``2024-03-01``, ``2024-03-01T12:00``, ``2024-03-01 12:00:00.123Z``, ``...+02:00``: read by pd.Timestamp.
-_PLAIN_ISO = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:\d{2})?")
+#: ``2024-03-01``, ``2024-03-01T12:00``, ``2024-03-01 12:00:00.123Z``, ``...+02:00`` (a zone only after a time,
+#: as the file rule reads them): read by pd.Timestamp.
+_PLAIN_ISO = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?")
 _FAST_FIRST, _FAST_LAST = pd.Timestamp("1700-01-01", tz="UTC"), pd.Timestamp("2200-01-01", tz="UTC")
 #: epoch seconds below this (year 2286) are converted directly
 _FAST_EPOCH = 1e10
@@ -28,7 +29,7 @@ _FAST_EPOCH = 1e10
 #: Longest identifier accepted (an id is a key, not a document).
 MAX_ID_LENGTH = 256
 
-_Id = Field(min_length=1, max_length=MAX_ID_LENGTH)
+_Id = Field(max_length=MAX_ID_LENGTH)  # an empty id is refused with the file's reason below
 _OptionalId = Field(default=None, max_length=MAX_ID_LENGTH)
 
 
@@ -45,7 +46,7 @@ class TransactionRequest(BaseModel):
 
     transaction_id: str = _Id
     timestamp: str | float = Field(description="ISO-8601 (no zone: UTC) or epoch seconds")
-    user_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH, description="paying account")
+    user_id: str = Field(max_length=MAX_ID_LENGTH, description="paying account")
     amount: float = Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False, strict=True,
                           description="a JSON number from 0 to 1e15")
     merchant_id: str | None = _OptionalId

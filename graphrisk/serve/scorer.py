@@ -34,13 +34,14 @@ import torch
 from graphrisk.graph.build import build_graph
 from graphrisk.graph.transaction_graph import TransactionGraph
 from graphrisk.io.readers import TableSource
-from graphrisk.io.schema import TRANSACTION_ENTITY_COLUMNS
+from graphrisk.errors import InputError
+from graphrisk.io.schema import TRANSACTION_ENTITY_COLUMNS, TRANSACTIONS, ColumnKind
 from graphrisk.model.detector import RiskDetector
 from graphrisk.model.inputs import node_inputs
 from graphrisk.serve.live_graph import Change, LiveGraph
 from graphrisk.serve.representations import RepresentationCache
 
-__all__ = ["LiveScorer"]
+__all__ = ["LiveScorer", "ConflictingTransaction"]
 
 
 def _now() -> str:
@@ -93,7 +94,8 @@ class LiveScorer:
         self._links, self._users = links, users
         self._base = graph.transactions
         self._log: list[dict] = []
-        self._seen = set(self._base["transaction_id"].astype(str))
+        self._base_ids = pd.Index(self._base["transaction_id"].astype(str))
+        self._logged: dict[str, dict] = {}
         self._lock = threading.RLock()
         self._refresh_lock = threading.Lock()
         self._snapshot = self._full_scoring(graph)
@@ -144,17 +146,36 @@ class LiveScorer:
     def score(self, row: dict) -> dict[str, Any]:
         """Add one validated transaction (from :func:`graphrisk.serve.requests.canonical_row`) and score it.
 
-        A transaction id seen before is not added again: the answer says
-        ``"duplicate": true`` and gives the scores as they are now.
+        A transaction id seen before is not added again: sent again with the same content
+        (a client's retry), the answer is about the transaction as recorded, with
+        ``"duplicate": true`` and the scores as they are now.
+
+        Raises
+        ------
+        ConflictingTransaction
+            The transaction id is recorded with different content.
         """
+        transaction_id = str(row["transaction_id"])
         with self._lock:
             snapshot = self._snapshot
-            duplicate = str(row["transaction_id"]) in self._seen
-            if not duplicate:
-                self._seen.add(str(row["transaction_id"]))
-                self._log.append(row)
-                self._add(snapshot, row)
-            return self._answer(snapshot, row, duplicate)
+            recorded = self._recorded(transaction_id)
+            if recorded is not None:
+                if _content(recorded) != _content(row):
+                    raise ConflictingTransaction(f"transaction_id {transaction_id!r} is already recorded with "
+                                                 "different content")
+                return self._answer(snapshot, recorded, duplicate=True)
+            self._logged[transaction_id] = row
+            self._log.append(row)
+            self._add(snapshot, row)
+            return self._answer(snapshot, row, duplicate=False)
+
+    def _recorded(self, transaction_id: str) -> dict | None:
+        """The transaction recorded under ``transaction_id`` (from the files or a request), or ``None``."""
+        if transaction_id in self._logged:
+            return self._logged[transaction_id]
+        if transaction_id in self._base_ids:
+            return self._base.iloc[self._base_ids.get_loc(transaction_id)].to_dict()
+        return None
 
     def _add(self, snapshot: _Snapshot, row: dict) -> Change:
         change = snapshot.live.add_transaction(row)
@@ -266,3 +287,25 @@ class LiveScorer:
                 "full_scoring_at": snapshot.built_at,
                 "full_scoring_seconds": round(snapshot.seconds, 2),
             }
+
+
+class ConflictingTransaction(InputError):
+    """A transaction id arrived again with content other than what was recorded under it."""
+
+
+def _content(row: dict) -> tuple:
+    """What a transaction says, comparable between a request and a row of the files (``is_fraud`` aside)."""
+    values = []
+    for column in TRANSACTIONS.columns:
+        if column.name == "is_fraud":
+            continue
+        value = row.get(column.name)
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            values.append(None)
+        elif column.kind is ColumnKind.TIMESTAMP:
+            values.append(pd.Timestamp(value).value)
+        elif column.kind is ColumnKind.AMOUNT:
+            values.append(float(value))
+        else:
+            values.append(str(value))
+    return tuple(values)
