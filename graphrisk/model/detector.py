@@ -179,6 +179,22 @@ class RiskDetector:
                 data[edge_type].edge_attr = attr
         return pyg, raw
 
+    def network_input(self, graph: TransactionGraph, *, inputs: dict[str, pd.DataFrame] | None = None) -> PygGraph:
+        """The graph as the fitted network reads it: scaled node inputs, the model's relations only.
+
+        What :meth:`score` feeds the network; the real-time service keeps it to update one
+        transaction at a time.
+
+        Parameters
+        ----------
+        graph
+            The graph to score.
+        inputs
+            Node inputs already computed for ``graph`` (:func:`~graphrisk.model.inputs.node_inputs`).
+        """
+        self._check_fitted()
+        return self._graph_tensors(graph, inputs)[0]
+
     def _use_minibatch(self, pyg: PygGraph) -> bool:
         return sum(pyg.data[et].num_edges for et in pyg.data.edge_types) > self.settings.minibatch_edges
 

@@ -107,7 +107,7 @@ class LiveScorer:
         inputs = node_inputs(graph, seed=detector.settings.seed)
         scores = detector.score(graph, reasons=self.reasons, inputs=inputs)
         rings = detector.rings_.table
-        pyg, _ = detector._graph_tensors(graph, inputs)
+        pyg = detector.network_input(graph, inputs=inputs)
         kinds = list(detector.scalers_)
         x = {k: pyg.data[k].x if k in pyg.data.node_types else torch.zeros((0, len(detector.scalers_[k].columns)))
              for k in kinds}
