@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from graphrisk import __version__
+from graphrisk.serve.batching import MicroBatcher
 from graphrisk.serve.limits import DEFAULT_MAX_BODY
 from graphrisk.serve.requests import TransactionRequest, canonical_row
 from graphrisk.serve.scorer import ConflictingTransaction, LiveScorer
@@ -101,13 +102,20 @@ def create_app(scorer: LiveScorer, *, max_body: int = DEFAULT_MAX_BODY) -> FastA
         log.exception("unexpected error on %s", request.url.path)
         return JSONResponse({"detail": f"internal error: {type(error).__name__}"}, status_code=500)
 
-    @app.post("/score", summary="Score one transaction and add it to the graph")
-    def score(transaction: TransactionRequest) -> dict[str, Any]:
+    batcher = MicroBatcher(scorer.score_many)
+
+    @app.post("/score", summary="Score one transaction and add it to the graph", response_class=JSONResponse)
+    async def score(transaction: TransactionRequest) -> JSONResponse:
         """Adds the transaction to the graph (new accounts, devices and merchants included) and answers
         with its risk, the paying (and receiving) account's risk, the ring it touches and the reasons.
         A transaction id seen before is not added twice: the same content again (a retry) answers about the
-        recorded transaction with ``duplicate: true``; different content under that id is a 409."""
-        return scorer.score(canonical_row(transaction))
+        recorded transaction with ``duplicate: true``; different content under that id is a 409. Requests
+        arriving together are scored together: an answer reflects every transaction received before it
+        was computed."""
+        answer = await batcher.submit(canonical_row(transaction))
+        if isinstance(answer, ConflictingTransaction):
+            raise answer
+        return JSONResponse(answer)
 
     @app.get("/users/{user_id}", summary="One account's risk on the graph as it is now")
     def user(user_id: str) -> dict[str, Any]:

@@ -78,6 +78,42 @@ class _Relation:
         return np.column_stack(columns).astype(np.float32)
 
 
+class _Adjacency:
+    """The edges arriving at each node of one relation direction: ``(edge id, node at the other end)``.
+
+    The edges of the full scoring sit in compressed rows (CSR), read without a Python loop
+    over edges; edges added since go to a small per-node overflow.
+    """
+
+    def __init__(self, ends: np.ndarray, others: np.ndarray, nodes: int) -> None:
+        order = np.argsort(ends, kind="stable")
+        self.edge_ids = order.astype(np.int64)
+        self.others = others.astype(np.int64)[order]
+        self.indptr = np.concatenate([[0], np.cumsum(np.bincount(ends.astype(np.int64), minlength=nodes))])
+        self.added: dict[int, list[tuple[int, int]]] = {}
+
+    def add(self, node: int, edge: int, other: int) -> None:
+        self.added.setdefault(node, []).append((edge, other))
+
+    def incoming(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(edge ids, other ends, nodes)`` of every edge arriving at ``nodes``."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        rows = len(self.indptr) - 1
+        known = nodes < rows  # nodes newer than the compressed rows have edges in the overflow only
+        starts = np.where(known, self.indptr[np.minimum(nodes, rows)], 0)
+        lengths = np.where(known, self.indptr[np.minimum(nodes + 1, rows)] - starts, 0)
+        total = int(lengths.sum())
+        offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(total)
+        edges, others, targets = self.edge_ids[offsets], self.others[offsets], np.repeat(nodes, lengths)
+        if self.added:
+            extra = [(edge, other, node) for node in nodes.tolist() for edge, other in self.added.get(node, ())]
+            if extra:
+                more = np.asarray(extra, dtype=np.int64).reshape(-1, 3)
+                edges, others, targets = (np.concatenate([edges, more[:, 0]]), np.concatenate([others, more[:, 1]]),
+                                          np.concatenate([targets, more[:, 2]]))
+        return edges, others, targets
+
+
 @dataclass
 class Change:
     """What one transaction changed: new nodes per type and the endpoints of touched edges."""
@@ -111,8 +147,8 @@ class LiveGraph:
         self.names: dict[str, list[str]] = {k: [str(v) for v in pyg.ids.get(k, [])] for k in node_types}
         self.ids: dict[str, dict[str, int]] = {k: {v: i for i, v in enumerate(n)} for k, n in self.names.items()}
         self.relations: dict[EdgeType, _Relation] = {}
-        #: per relation and direction: node -> [(edge id, the node at the other end)]
-        self._incoming: dict[EdgeType, dict[int, list[tuple[int, int]]]] = {}
+        #: per relation and direction: the edges arriving at each node
+        self._incoming: dict[EdgeType, _Adjacency] = {}
         tables = {"paid": graph.paid, "sent": graph.sent}
         for edge_type in relations:
             src_type, relation, dst_type = edge_type
@@ -130,12 +166,8 @@ class LiveGraph:
         rel = _Relation(src, dst, table["count"].to_numpy(dtype=float), table["amount"].to_numpy(dtype=float),
                         _seconds(table["first_seen"]), _seconds(table["last_seen"]))
         self.relations[edge_type] = rel
-        into, back = {}, {}
-        for edge, (s, d) in enumerate(zip(src.tolist(), dst.tolist())):
-            into.setdefault(d, []).append((edge, s))
-            back.setdefault(s, []).append((edge, d))
-        self._incoming[edge_type] = into
-        self._incoming[(dst_type, f"rev_{relation}", src_type)] = back
+        self._incoming[edge_type] = _Adjacency(dst, src, len(self.names[dst_type]))
+        self._incoming[(dst_type, f"rev_{relation}", src_type)] = _Adjacency(src, dst, len(self.names[src_type]))
 
     # ------------------------------------------------------------------ read
     def edge_types(self) -> list[EdgeType]:
@@ -152,15 +184,11 @@ class LiveGraph:
 
     def incoming(self, edge_type: EdgeType, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Edges of ``edge_type`` arriving at ``nodes``: ``(edge ids, sources, targets)``."""
-        lists = self._incoming.get(edge_type, {})
-        edges, sources, targets = [], [], []
-        for node in nodes.tolist():
-            for edge, source in lists.get(node, ()):
-                edges.append(edge)
-                sources.append(source)
-                targets.append(node)
-        as_array = lambda v: np.asarray(v, dtype=np.int64)  # noqa: E731
-        return as_array(edges), as_array(sources), as_array(targets)
+        adjacency = self._incoming.get(edge_type)
+        if adjacency is None:
+            none = np.zeros(0, dtype=np.int64)
+            return none, none, none
+        return adjacency.incoming(nodes)
 
     def receivers(self, kind: str, nodes: np.ndarray) -> dict[str, np.ndarray]:
         """Per node type, the nodes that ``nodes`` (of type ``kind``) send messages to."""
@@ -235,9 +263,8 @@ class LiveGraph:
             for column, value in ((rel.src, src), (rel.dst, dst), (rel.count, 0.0), (rel.amount, 0.0),
                                   (rel.first, when), (rel.last, when)):
                 column.append(value)
-            self._incoming[edge_type].setdefault(dst, []).append((edge, src))
-            reverse = (edge_type[2], f"rev_{edge_type[1]}", edge_type[0])
-            self._incoming[reverse].setdefault(src, []).append((edge, dst))
+            self._incoming[edge_type].add(dst, edge, src)
+            self._incoming[(edge_type[2], f"rev_{edge_type[1]}", edge_type[0])].add(src, edge, dst)
             change.new_edges += 1
         rel.count.values[edge] += 1.0
         rel.amount.values[edge] += amount

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from graphrisk.model.network import HeteroRiskNet
+from graphrisk.serve.folded_rounds import FoldedSageRounds
 from graphrisk.serve.live_graph import Change, EdgeType, LiveGraph
 
 __all__ = ["RepresentationCache"]
@@ -68,7 +69,7 @@ class RepresentationCache:
                 self.h.append({k: _Rows(v.clone()) for k, v in h.items()})
         self.stale = [{k: np.zeros(live.num_nodes(k), dtype=bool) for k in live.names} for _ in range(self.rounds + 1)]
         self._edge_types = set(live.edge_types())
-        self._round_relations = self._present_relations()
+        self._set_relations()
 
     # ---------------------------------------------------------------- changes
     def apply(self, change: Change, new_inputs: dict[str, torch.Tensor] | None = None) -> None:
@@ -88,7 +89,7 @@ class RepresentationCache:
         if set(self.live.edge_types()) != self._edge_types:
             # a relation got its first edge: a full pass would now update every node it reaches
             self._edge_types = set(self.live.edge_types())
-            self._round_relations = self._present_relations()
+            self._set_relations()
             for level in range(1, self.rounds + 1):
                 for stale in self.stale[level].values():
                     stale[:] = True
@@ -123,6 +124,12 @@ class RepresentationCache:
             level += 1
 
     # ---------------------------------------------------------------- reads
+    def _set_relations(self) -> None:
+        """Each round's relations present now and, for SAGE, their weights folded (:mod:`.folded_rounds`)."""
+        self._round_relations = self._present_relations()
+        self._folded = (FoldedSageRounds(self.network, [relations for relations, _ in self._round_relations])
+                        if self.network.conv_kind == "sage" else None)
+
     def _present_relations(self) -> list[tuple[list[EdgeType], set[str]]]:
         """Per round: its relations present in the graph now (as a full pass would see them), and their targets."""
         out = []
@@ -154,19 +161,21 @@ class RepresentationCache:
             members.setdefault(src_type, []).append(sources)
         local = {k: np.unique(np.concatenate(v)) for k, v in members.items()}
         self._ensure(level - 1, local)
-        position = {k: {node: i for i, node in enumerate(v.tolist())} for k, v in local.items()}
         with torch.inference_mode():
             h = {k: self.read(level - 1, k, v) for k, v in local.items()}
-            edges, attrs = {}, {}
-            for edge_type, (edge_ids, sources, ends) in incoming.items():
-                src_pos = [position[edge_type[0]][n] for n in sources.tolist()]
-                dst_pos = [position[edge_type[2]][n] for n in ends.tolist()]
-                edges[edge_type] = torch.tensor([src_pos, dst_pos], dtype=torch.int64).reshape(2, -1)
-                attrs[edge_type] = torch.from_numpy(self.live.edge_attr(edge_type, edge_ids))
-            out = self.network.propagate(level - 1, h, edges, attrs)
+            # local rows are sorted node ids: a node's row is where it sorts in
+            rows = {et: (np.searchsorted(local[et[0]], sources), np.searchsorted(local[et[2]], ends))
+                    for et, (_, sources, ends) in incoming.items()}
+            if self._folded is not None:
+                out = self._folded.propagate(level - 1, h, rows, list(targets))
+            else:
+                edges = {et: torch.from_numpy(np.vstack(pair)) for et, pair in rows.items()}
+                attrs = {et: torch.from_numpy(self.live.edge_attr(et, edge_ids))
+                         for et, (edge_ids, _, _) in incoming.items()}
+                out = self.network.propagate(level - 1, h, edges, attrs)
             for kind, ids in targets.items():
-                rows = torch.as_tensor([position[kind][n] for n in ids.tolist()], dtype=torch.int64)
-                self.h[level][kind].data[torch.from_numpy(ids)] = out[kind][rows]
+                fresh = out[kind][torch.from_numpy(np.searchsorted(local[kind], ids))]
+                self.h[level][kind].data[torch.from_numpy(ids)] = fresh
                 self.stale[level][kind][ids] = False
 
     def read(self, level: int, kind: str, ids: np.ndarray) -> torch.Tensor:

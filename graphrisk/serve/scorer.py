@@ -54,7 +54,7 @@ class _Snapshot:
 
     live: LiveGraph
     cache: RepresentationCache
-    batch: pd.DataFrame  # the batch scores indexed by user_id
+    batch: dict[str, dict[str, Any]]  # user_id -> its row of the batch scores
     rings: pd.DataFrame
     entity_rings: dict[str, list[str]]
     built_at: str
@@ -117,7 +117,8 @@ class LiveScorer:
         for row in rings.itertuples(index=False):
             for entity in row.shared_entities:
                 entity_rings.setdefault(str(entity), []).append(str(row.ring_id))
-        return _Snapshot(live=live, cache=cache, batch=scores.set_index("user_id"), rings=rings.set_index("ring_id"),
+        return _Snapshot(live=live, cache=cache, batch=scores.set_index("user_id").to_dict(orient="index"),
+                         rings=rings.set_index("ring_id"),
                          entity_rings=entity_rings, built_at=_now(),
                          transactions=len(graph.transactions), seconds=time.perf_counter() - started)
 
@@ -155,19 +156,39 @@ class LiveScorer:
         ConflictingTransaction
             The transaction id is recorded with different content.
         """
-        transaction_id = str(row["transaction_id"])
+        answer = self.score_many([row])[0]
+        if isinstance(answer, ConflictingTransaction):
+            raise answer
+        return answer
+
+    def score_many(self, rows: list[dict]) -> list[dict[str, Any] | ConflictingTransaction]:
+        """Add and score transactions that arrived together, in order; one answer (or refusal) each.
+
+        Every transaction is added first, then the embeddings the answers need are brought
+        up to date once for all of them: each answer reflects the graph with every
+        transaction of the batch, what :meth:`score` one by one would give for the last.
+        """
         with self._lock:
             snapshot = self._snapshot
-            recorded = self._recorded(transaction_id)
-            if recorded is not None:
-                if _content(recorded) != _content(row):
-                    raise ConflictingTransaction(f"transaction_id {transaction_id!r} is already recorded with "
-                                                 "different content")
-                return self._answer(snapshot, recorded, duplicate=True)
-            self._logged[transaction_id] = row
-            self._log.append(row)
-            self._add(snapshot, row)
-            return self._answer(snapshot, row, duplicate=False)
+            accepted: list[tuple[dict, bool] | ConflictingTransaction] = []
+            for row in rows:
+                transaction_id = str(row["transaction_id"])
+                recorded = self._recorded(transaction_id)
+                if recorded is None:
+                    self._logged[transaction_id] = row
+                    self._log.append(row)
+                    self._add(snapshot, row)
+                    accepted.append((row, False))
+                elif _content(recorded) == _content(row):
+                    accepted.append((recorded, True))
+                else:
+                    accepted.append(ConflictingTransaction(
+                        f"transaction_id {transaction_id!r} is already recorded with different content"))
+            users = list(dict.fromkeys(user for item in accepted if not isinstance(item, Exception)
+                                       for user in _accounts_of(item[0])))
+            risk_of = dict(zip(users, self._risks(snapshot, users).tolist())) if users else {}
+            return [item if isinstance(item, Exception) else self._answer(snapshot, *item, risk_of)
+                    for item in accepted]
 
     def _recorded(self, transaction_id: str) -> dict | None:
         """The transaction recorded under ``transaction_id`` (from the files or a request), or ``None``."""
@@ -186,26 +207,25 @@ class LiveScorer:
         return change
 
     def _risks(self, snapshot: _Snapshot, users: list[str]) -> np.ndarray:
+        """Risks of ``users`` (known to the live graph) now."""
         index = np.array([snapshot.live.ids["user"][u] for u in users], dtype=np.int64)
         logits = snapshot.cache.user_logits(index)
         return np.asarray(self.detector.risk_from_logits(logits), dtype=np.float64)
 
     def _account(self, snapshot: _Snapshot, user: str, risk: float) -> dict[str, Any]:
-        known = user in snapshot.batch.index
-        before = snapshot.batch.loc[user] if known else None
+        before = snapshot.batch.get(user)
         return {
             "user_id": user,
             "risk": round(float(risk), 6),
             "flagged": bool(risk >= self.detector.threshold_),
             "new_account": user in snapshot.new_users,
-            "ring_id": (str(before["ring_id"]) or None) if known else None,
-            "risk_at_last_full_scoring": round(float(before["risk_score"]), 6) if known else None,
+            "ring_id": (str(before["ring_id"]) or None) if before else None,
+            "risk_at_last_full_scoring": round(float(before["risk_score"]), 6) if before else None,
         }
 
-    def _answer(self, snapshot: _Snapshot, row: dict, duplicate: bool) -> dict[str, Any]:
-        payer, receiver = str(row["user_id"]), row.get("counterparty_id")
-        users = [payer] + ([str(receiver)] if receiver is not None else [])
-        risks = self._risks(snapshot, users)
+    def _answer(self, snapshot: _Snapshot, row: dict, duplicate: bool, risk_of: dict[str, float]) -> dict[str, Any]:
+        users = _accounts_of(row)
+        risks = np.array([risk_of[u] for u in users])
         accounts = [self._account(snapshot, u, r) for u, r in zip(users, risks)]
         transaction_risk = float(1.0 - np.prod(1.0 - risks))  # either end being fraud makes the payment risky
         ring, via = self._ring(snapshot, row, accounts)
@@ -229,7 +249,7 @@ class LiveScorer:
         entities = [("merchant", row.get("merchant_id"))]
         entities += [(kind, row.get(column)) for column, kind in TRANSACTION_ENTITY_COLUMNS.items()]
         for kind, name in entities:
-            if name is not None:
+            if name is not None and not pd.isna(name):  # a row of the files holds <NA> for an empty field
                 for ring in snapshot.entity_rings.get(f"{kind}:{name}", []):
                     candidates.append((ring, f"uses {kind} {name}, shared inside the ring"))
         if not candidates:
@@ -251,9 +271,9 @@ class LiveScorer:
             before = account["risk_at_last_full_scoring"]
             if before is not None and abs(account["risk"] - before) >= 0.05:
                 out.append(f"{who} risk moved from {before:.3f} to {account['risk']:.3f} with recent transactions")
-            if account["user_id"] in snapshot.batch.index:
-                row = snapshot.batch.loc[account["user_id"]]
-                out += [f"{who}: {row[c]}" for c in row.index if c.startswith("reason_") and row[c]]
+            scored = snapshot.batch.get(account["user_id"])
+            if scored:
+                out += [f"{who}: {scored[c]}" for c in scored if c.startswith("reason_") and scored[c]]
         return out
 
     # ------------------------------------------------------------ reads
@@ -287,6 +307,13 @@ class LiveScorer:
                 "full_scoring_at": snapshot.built_at,
                 "full_scoring_seconds": round(snapshot.seconds, 2),
             }
+
+
+def _accounts_of(row: dict) -> list[str]:
+    """The paying account, and the receiving one of a transfer."""
+    receiver = row.get("counterparty_id")
+    receiver = None if receiver is None or (not isinstance(receiver, str) and pd.isna(receiver)) else str(receiver)
+    return [str(row["user_id"])] + ([receiver] if receiver is not None else [])
 
 
 class ConflictingTransaction(InputError):

@@ -116,3 +116,19 @@ def test_a_ring_member_paying_is_reported_with_its_ring(service):
                                          "user_id": member, "amount": 99.0, "merchant_id": "M-any"}).json()
     assert answer["ring"]["ring_id"] == ring_id and answer["payer"]["ring_id"] == ring_id
     assert any("ring" in reason for reason in answer["reasons"])
+
+
+def test_a_batch_is_answered_as_the_graph_with_all_of_it(service, serve_world):
+    scorer, _ = service
+    first_user = serve_world.base["user_id"][1]
+    rows = [{"transaction_id": f"BATCH-{i}", "timestamp": pd.Timestamp("2030-02-01", tz="UTC"), "user_id": user,
+             "amount": 20.0 + i, "merchant_id": "M-batch", "device_id": None, "counterparty_id": None,
+             "card_id": None, "ip": None, "is_fraud": None}
+            for i, user in enumerate([first_user, "batch-new-user", first_user])]
+    answers = scorer.score_many([*rows, rows[0]])
+    full = _full_pass_risk(scorer)
+    assert [a["duplicate"] for a in answers] == [False, False, False, True]
+    for answer, row in zip(answers, [*rows, rows[0]]):
+        assert answer["payer"]["risk"] == pytest.approx(full[row["user_id"]], abs=1e-5)
+    conflict = scorer.score_many([{**rows[1], "amount": 999.0}])[0]
+    assert "already recorded with different content" in str(conflict)
