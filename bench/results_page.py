@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from statistics import mean
+from statistics import mean, median
 
 __all__ = ["render_page", "TARGETS"]
 
@@ -20,6 +20,7 @@ TARGETS = {
     "detector_quality": "GNN AUC-PR ≥ best baseline + 0.05; ring recall ≥ 0.9",
     "detector_cost": "at 1M transactions: train ≤ 10 min, score ≤ 60 s",
     "handbook": "beat the handbook's published baselines on its own protocol",
+    "serve": "p99 ≤ 50 ms at 200 requests/s on loopback, every answer 200",
 }
 
 SYSTEM_NAMES = {
@@ -189,6 +190,44 @@ def _handbook(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
                     ours["average_precision"] / a["published"]["random forest (published)"]["average_precision"])]
 
 
+def _serve(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
+    world, service, opened, closed, peer = a["world"], a["service"], a["open_loop"], a["closed_loop"], a["full_rescoring"]
+
+    def row(name: str, phase: dict) -> list[str]:
+        ms = phase["latency_ms"]
+        return [name, f"{_n(phase['completed'])} of {_n(phase['requests'])}",
+                f"**{_n(phase['completed'] / phase['seconds'])} req/s**", f"{ms['p50']:.1f} ms", f"{ms['p95']:.1f} ms",
+                f"**{ms['p99']:.1f} ms**", f"{ms['max']:.1f} ms", str(phase["failures"])]
+
+    p50, p99 = opened["latency_ms"]["p50"], opened["latency_ms"]["p99"]
+    target = a["target"]
+    complete = service["transactions_added"] == service["transactions_sent"] and service["log_errors"] == 0
+    reached = p99 <= target["p99_ms"] and opened["failures"] == 0 and opened["rate"] >= target["rate"] and complete
+    lines = [f"A generated world of {_n(world['users'])} users: the service starts from {_n(world['transactions'])} "
+             f"transactions (a model trained on them, {world['epochs']} epochs) and the next {_n(world['arriving'])} arrive "
+             f"as `POST /score` requests, from one asyncio client on the same machine after {a['warmup']} warm-up "
+             f"requests. `graphrisk serve` started in {service['startup_seconds']:.1f} s (full scoring "
+             f"{service['full_scoring_seconds']:.1f} s), peak RSS {_n(service['server_peak_mib'])} MiB. Open loop: "
+             "request i leaves at i / rate whatever came before and its latency counts from then (queueing included); "
+             "closed loop: back to back, the ceiling. A failure is an answer other than 200 or one that does not "
+             "name the new transaction sent.", "",
+             *_table(["phase", "answered 200", "throughput", "p50", "p95", "p99", "max", "failures"], [
+                 row(f"open loop at {opened['rate']:.0f} req/s, {opened['connections']} connections", opened),
+                 row(f"closed loop, {closed['connections']} connection" + "s" * (closed["connections"] > 1), closed)]),
+             "",
+             f"Full rescoring per transaction (what `graphrisk score` does on the whole graph with one arrival added: "
+             f"build it, node inputs, scores with rings and reasons; one torch thread, as the service), median of "
+             f"{peer['transactions']}: "
+             f"{_s(peer['median_ms'] / 1000)} (medians: {median(peer['build_seconds']):.1f} s build, "
+             f"{median(peer['score_seconds']):.1f} s score) = **{peer['median_ms'] / p50:,.0f}x** the service's open-loop p50 "
+             f"({peer['median_ms'] / closed['latency_ms']['p50']:,.0f}x its closed-loop p50).", "",
+             f"Target ({TARGETS['serve']}): {_verdict(reached)} (p99 {p99:.1f} ms at {opened['rate']:.0f} req/s, "
+             f"{opened['failures']} failures; {service['transactions_added']} of {service['transactions_sent']} sent "
+             f"transactions in the service's graph, {service['log_errors']} errors in its log; client lateness p99 "
+             f"{opened['client_lag_ms']['p99']:.1f} ms)."]
+    return lines, [("serve: one transaction vs full rescoring (p50 latency)", peer["median_ms"] / p50)]
+
+
 SECTIONS: dict[str, tuple[str, str, Callable[[dict], tuple[list[str], list[tuple[str, float]]]]]] = {
     "generator": ("Generator (issue 3)", "bench/generator.py", _generator),
     "load": ("Load and write-back into Neo4j (issues 2 and 6)", "bench/load_throughput.py", _load),
@@ -196,6 +235,7 @@ SECTIONS: dict[str, tuple[str, str, Callable[[dict], tuple[list[str], list[tuple
     "detector_quality": ("Detector quality beside the baselines (issue 5)", "bench/detector.py --quality", _detector_quality),
     "detector_cost": ("Training and scoring cost (issue 5)", "bench/detector.py --cost", _detector_cost),
     "handbook": ("Fraud Detection Handbook, its own protocol (issue 5)", "bench/handbook.py", _handbook),
+    "serve": ("Real-time scoring service (issue 8)", "bench/serve.py", _serve),
 }
 
 

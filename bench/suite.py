@@ -59,6 +59,10 @@ AREAS = (
     Area("detector_cost", "detector.py", ("--cost", "--cost-users", "20000", "--cost-convs", "sage"),
          smoke=("--cost", "--cost-users", "2000", "--cost-convs", "sage")),
     Area("handbook", "handbook.py", (), smoke=None, needs="handbook data"),
+    Area("serve", "serve.py", ("--users", "20000", "--rate", "200", "--requests", "3000", "--closed-requests", "2000",
+                               "--epochs", "20", "--rescore", "3"),
+         smoke=("--users", "1500", "--requests", "300", "--closed-requests", "200", "--closed-seconds", "10",
+                "--epochs", "5", "--rescore", "2")),
 )
 
 
