@@ -28,7 +28,7 @@ unit: $(STAMP)
 integration: $(STAMP)
 	tools/with-neo4j $(PY) -m pytest tests/integration
 
-## Every benchmark beside its peers (~6.5 min on 2 cores); rewrites bench/RESULTS.md, results.json and plots.
+## Every benchmark beside its peers (~8 min on 2 cores); rewrites bench/RESULTS.md, results.json and plots.
 bench: $(STAMP)
 	tools/with-neo4j $(PY) bench/suite.py
 

@@ -15,11 +15,13 @@ def commit() -> str:
 
     ``+dirty`` when tracked files differ from it, leaving out the suite's own outputs (plots, results).
     """
+    repo = Path(__file__).resolve().parent.parent  # the suite runs each script from bench/: paths are the repo's
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True,
+                              cwd=repo).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
                                 ":!bench/plots", ":!bench/results.json", ":!bench/RESULTS.md"], capture_output=True, text=True,
-                               check=True).stdout.strip()
+                               check=True, cwd=repo).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return f"{head}+dirty" if dirty else head
