@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if args.champion is None and args.registry is None:
         raise ValueError("give --champion DIR, or --registry DIR whose current version is the champion")
     registry = ModelRegistry(args.registry) if args.registry else None
+    current_at_start = registry.current() if registry is not None else None
     champion = args.champion
     if champion is None and registry is not None:
         current = registry.current_path()
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
             champion=champion, challenger=args.challenger,
             champion_metrics=None if comparison.champion is None else comparison.champion.metrics,
             challenger_metrics=comparison.challenger.metrics, promote=decision.promote, reason=decision.reason,
-            data=comparison.data,
+            data=comparison.data, expected_current=current_at_start,
         )
         print(f"registry: current version {registry.current()}, {len(registry.versions())} versions "
               f"-> {registry.file}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import threading
 
 from graphrisk.cli.options import add_input_options, graph_from_files
@@ -37,8 +38,14 @@ def add_parser(commands) -> None:
 
 
 def _refresh_loop(scorer, seconds: float, stop: threading.Event) -> None:
+    """Rescore everything every ``seconds``; a failed round is one line on stderr and the next one still runs."""
     while not stop.wait(seconds):
-        health = scorer.refresh()
+        try:
+            health = scorer.refresh()
+        except Exception as error:  # noqa: BLE001 - the service keeps serving on the last full scoring
+            print(f"warning: full scoring failed, serving on the previous one: {type(error).__name__}: "
+                  f"{' '.join(str(error).split())}", file=sys.stderr, flush=True)
+            continue
         print(f"full scoring: {health['users']:,} users, {health['transactions']:,} transactions in "
               f"{health['full_scoring_seconds']} s", flush=True)
 
@@ -62,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
     graph = graph_from_files(args)
     scorer = LiveScorer(detector, graph, links=args.links, users=args.users, reasons=args.reasons)
     health = scorer.health()
+    for note in scorer.notes:
+        print(f"note: {note}", file=sys.stderr, flush=True)
     print(f"model {detector.version_}: {health['users']:,} users scored in {health['full_scoring_seconds']} s; "
           f"serving on http://{args.host}:{args.port} (POST /score, GET /health, docs at /docs)", flush=True)
     stop = threading.Event()

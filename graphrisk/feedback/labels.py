@@ -130,7 +130,8 @@ def merge_labels(
     new = new.set_index("user_id")
     both = new.index.intersection(old.index)
     changed = int((old.loc[both, "is_fraud"] != new.loc[both, "is_fraud"]).sum())
-    keep_ring = new.loc[both, "ring_id"] == ""
+    # a user still labelled fraud keeps the ring the labels gave; one relabelled legit leaves it
+    keep_ring = (new.loc[both, "ring_id"] == "") & (new.loc[both, "is_fraud"] == 1)
     new.loc[both[keep_ring.to_numpy()], "ring_id"] = old.loc[both[keep_ring.to_numpy()], "ring_id"]
     merged = pd.concat([old.drop(index=both), new]).reset_index()
     return LabelMerge(labels=_typed(merged), added=len(new) - len(both), overridden=len(both), changed=changed,

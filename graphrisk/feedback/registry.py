@@ -252,20 +252,35 @@ class ModelRegistry:
         promote: bool,
         reason: str,
         data: Mapping[str, Any] | None = None,
+        expected_current: str | None | object = ...,
     ) -> dict[str, Any]:
         """Register both models of a comparison with their metrics and apply the decision.
 
         ``current`` becomes the challenger when ``promote``; otherwise it stays, or becomes
         the champion when the registry had none. The decision goes into ``history``.
 
+        Parameters
+        ----------
+        expected_current
+            The current version when the comparison started (``None``: none yet); if another
+            comparison changed it meanwhile, nothing is written. Left out: not checked.
+
         Returns
         -------
         dict
             The history entry written.
+
+        Raises
+        ------
+        InputError
+            The current version is no longer ``expected_current``.
         """
         with self._locked():
             content = self.read()
             previous = content.get("current")
+            if expected_current is not ... and previous != expected_current:
+                raise InputError(f"{self.root}: the current version changed from {expected_current} to {previous} "
+                                 "while comparing; nothing recorded: run compare again against it")
             champion_version = None
             if champion is not None:
                 champion_version = self._add(content, Path(champion), champion_metrics, data)

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from graphrisk import __version__
-from graphrisk.serve.batching import MicroBatcher
+from graphrisk.serve.batching import MicroBatcher, Overloaded
 from graphrisk.serve.limits import DEFAULT_MAX_BODY
 from graphrisk.serve.requests import TransactionRequest, canonical_row
 from graphrisk.serve.scorer import ConflictingTransaction, LiveScorer
@@ -78,7 +78,7 @@ def create_app(scorer: LiveScorer, *, max_body: int = DEFAULT_MAX_BODY) -> FastA
     Parameters
     ----------
     scorer
-        The live scorer (built once; the app holds no other state).
+        The live scorer (built once; besides it the app holds only the queue of requests waiting for it).
     max_body
         Largest request body in bytes (413 above).
     """
@@ -112,8 +112,11 @@ def create_app(scorer: LiveScorer, *, max_body: int = DEFAULT_MAX_BODY) -> FastA
         recorded transaction with ``duplicate: true``; different content under that id is a 409. Requests
         arriving together are scored together: an answer reflects every transaction received before it
         was computed."""
-        answer = await batcher.submit(canonical_row(transaction))
-        if isinstance(answer, ConflictingTransaction):
+        try:
+            answer = await batcher.submit(canonical_row(transaction))
+        except Overloaded as error:
+            raise HTTPException(status_code=503, detail=str(error)) from None
+        if isinstance(answer, Exception):  # a conflict (409), or a failure of this row alone (500)
             raise answer
         return JSONResponse(answer)
 
@@ -130,6 +133,8 @@ def create_app(scorer: LiveScorer, *, max_body: int = DEFAULT_MAX_BODY) -> FastA
 
     @app.post("/refresh", summary="Recompute every input and score from all transactions seen")
     def refresh() -> dict[str, Any]:
+        if scorer.refreshing:
+            raise HTTPException(status_code=409, detail="a full scoring is already running")
         return scorer.refresh()
 
     return app

@@ -12,7 +12,11 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["MicroBatcher"]
+__all__ = ["MicroBatcher", "Overloaded"]
+
+
+class Overloaded(RuntimeError):
+    """More requests are waiting than the service accepts: the caller should retry later (503)."""
 
 
 class MicroBatcher:
@@ -24,21 +28,35 @@ class MicroBatcher:
         Takes a list of items, returns one result per item, in order.
     max_batch
         Most items per call.
+    max_waiting
+        Most items waiting; one more is refused with :class:`Overloaded` (at 200 requests/s
+        the default is several seconds of work: past it, answers would come too late anyway).
     """
 
-    def __init__(self, work: Callable[[list[Any]], list[Any]], *, max_batch: int = 64) -> None:
+    def __init__(self, work: Callable[[list[Any]], list[Any]], *, max_batch: int = 64, max_waiting: int = 2048) -> None:
         self.work = work
         self.max_batch = max_batch
+        self.max_waiting = max_waiting
         self._waiting: list[tuple[Any, asyncio.Future]] = []
         self._draining = False
+        self._task: asyncio.Task | None = None  # held: the loop keeps only a weak reference
 
     async def submit(self, item: Any) -> Any:
-        """The result of ``work`` for ``item`` (its exception raised here if the whole batch failed)."""
-        future = asyncio.get_running_loop().create_future()
+        """The result of ``work`` for ``item`` (its exception raised here if the whole batch failed).
+
+        Raises
+        ------
+        Overloaded
+            ``max_waiting`` items are waiting already.
+        """
+        if len(self._waiting) >= self.max_waiting:
+            raise Overloaded(f"{len(self._waiting)} requests are waiting already; retry later")
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
         self._waiting.append((item, future))
         if not self._draining:
             self._draining = True
-            asyncio.get_running_loop().create_task(self._drain())
+            self._task = loop.create_task(self._drain())
         return await future
 
     async def _drain(self) -> None:

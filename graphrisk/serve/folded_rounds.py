@@ -61,6 +61,11 @@ class FoldedSageRounds:
                 for target in sorted({et[2] for et in relations}):
                     into = [et for et in relations if et[2] == target]
                     sages = [conv.convs[et] for et in into]
+                    for sage in sages:  # the folding holds for this form of SAGEConv only
+                        if (sage.project or sage.normalize or not sage.root_weight
+                                or type(sage.aggr_module).__name__ != "MeanAggregation"):
+                            raise ValueError("folding needs SAGEConv with mean aggregation, a root weight, "
+                                             "no projection and no normalisation")
                     folded[target] = _Folded(
                         relations=into,
                         neighbour_weight=torch.cat([s.lin_l.weight for s in sages], dim=1).clone(),

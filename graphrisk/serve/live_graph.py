@@ -243,7 +243,10 @@ class LiveGraph:
         change.touch("user", payer)
         when = pd.Timestamp(row["timestamp"]).timestamp()
         amount = float(row["amount"])
-        targets = [("paid", "merchant", row.get("merchant_id")), ("sent", "user", row.get("counterparty_id"))]
+        receiver = row.get("counterparty_id")
+        if receiver is not None:  # an account either way, as build_graph makes it, even without a transfer relation
+            self.node("user", str(receiver), change)
+        targets = [("paid", "merchant", row.get("merchant_id")), ("sent", "user", receiver)]
         targets += [("used", kind, row.get(column)) for column, kind in TRANSACTION_ENTITY_COLUMNS.items()]
         for relation, kind, name in targets:
             edge_type = ("user", relation, kind)

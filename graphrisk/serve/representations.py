@@ -72,19 +72,15 @@ class RepresentationCache:
         self._set_relations()
 
     # ---------------------------------------------------------------- changes
-    def apply(self, change: Change, new_inputs: dict[str, torch.Tensor] | None = None) -> None:
+    def apply(self, change: Change) -> None:
         """Take in what one transaction changed (new nodes, touched edge ends).
 
-        ``new_inputs`` gives the scaled inputs of the new nodes per type; nodes without
-        one get zeros, the training mean of every input.
+        New nodes get zero inputs, the training mean of every input after scaling, until
+        the next full scoring computes theirs.
         """
-        new_inputs = new_inputs or {}
         with torch.inference_mode():
             for kind, nodes in change.new_nodes.items():
                 self._grow(kind)
-                rows = new_inputs.get(kind)
-                if rows is not None:
-                    self.x[kind].data[nodes] = rows.float()
                 self.h[0][kind].data[nodes] = self.network.encoders[kind](self.x[kind].data[nodes])
         if set(self.live.edge_types()) != self._edge_types:
             # a relation got its first edge: a full pass would now update every node it reaches

@@ -23,8 +23,8 @@ __all__ = ["TransactionRequest", "canonical_row", "MAX_ID_LENGTH"]
 #: as the file rule reads them): read by pd.Timestamp.
 _PLAIN_ISO = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?")
 _FAST_FIRST, _FAST_LAST = pd.Timestamp("1700-01-01", tz="UTC"), pd.Timestamp("2200-01-01", tz="UTC")
-#: epoch seconds below this (year 2286) are converted directly
-_FAST_EPOCH = 1e10
+#: epoch seconds below this (year 2191) are converted directly; beyond, nanoseconds near the int64 limit: the file rule
+_FAST_EPOCH = 7e9
 
 #: Longest identifier accepted (an id is a key, not a document).
 MAX_ID_LENGTH = 256

@@ -1,7 +1,9 @@
 """``LiveScorer``: scores one transaction at a time on a graph kept up to date in memory.
 
 At start (and at every refresh) the scorer does what ``graphrisk score`` does on the same
-data: node inputs, the batch scores, rings and reasons. It keeps the network's embeddings
+data: node inputs, the batch scores, rings and reasons. (Above the detector's
+``minibatch_edges`` the batch samples neighbourhoods while the service reads whole ones;
+``notes`` says so.) It keeps the network's embeddings
 of every node (:class:`~graphrisk.serve.representations.RepresentationCache`). A new
 transaction then
 
@@ -54,7 +56,8 @@ class _Snapshot:
 
     live: LiveGraph
     cache: RepresentationCache
-    batch: dict[str, dict[str, Any]]  # user_id -> its row of the batch scores
+    batch: dict[str, dict[str, Any]]  # user_id -> its row of the batch scores (ring, reasons)
+    risk_before: dict[str, float]  # user_id -> risk at this full scoring
     rings: pd.DataFrame
     entity_rings: dict[str, list[str]]
     built_at: str
@@ -108,17 +111,26 @@ class LiveScorer:
         scores = detector.score(graph, reasons=self.reasons, inputs=inputs)
         rings = detector.rings_.table
         pyg = detector.network_input(graph, inputs=inputs)
+        relationships = sum(pyg.data[et].num_edges for et in pyg.data.edge_types)
+        self.notes = [] if relationships <= detector.settings.minibatch_edges else [
+            f"{relationships:,} relationships: graphrisk score samples neighbourhoods above "
+            f"{detector.settings.minibatch_edges:,}, the service reads whole ones, so its risks can differ from the "
+            "batch scores (rings and reasons come from those)"]
         kinds = list(detector.scalers_)
         x = {k: pyg.data[k].x if k in pyg.data.node_types else torch.zeros((0, len(detector.scalers_[k].columns)))
              for k in kinds}
         live = LiveGraph(graph, pyg, kinds, detector.edge_types_)
         cache = RepresentationCache(detector.network_, live, x)
+        # the risk each user had at this full scoring, from the cache's full-neighbourhood pass (what later
+        # answers are compared with; the same as the batch scores unless those sampled neighbourhoods)
+        full_pass = detector.risk_from_logits(cache.all_user_logits())
+        before = {user: float(risk) for user, risk in zip(live.names["user"], full_pass)}
         entity_rings: dict[str, list[str]] = {}
         for row in rings.itertuples(index=False):
             for entity in row.shared_entities:
                 entity_rings.setdefault(str(entity), []).append(str(row.ring_id))
         return _Snapshot(live=live, cache=cache, batch=scores.set_index("user_id").to_dict(orient="index"),
-                         rings=rings.set_index("ring_id"),
+                         risk_before=before, rings=rings.set_index("ring_id"),
                          entity_rings=entity_rings, built_at=_now(),
                          transactions=len(graph.transactions), seconds=time.perf_counter() - started)
 
@@ -126,7 +138,10 @@ class LiveScorer:
         """Recompute every input and score from all transactions seen (as ``graphrisk score`` would).
 
         Transactions that arrive meanwhile are scored on the old snapshot and replayed
-        onto the new one before it takes over. One refresh runs at a time.
+        onto the new one before it takes over. One refresh runs at a time. The links and
+        users tables are read again from their files, so a refresh also takes in their
+        updates. Received transactions are kept until a refresh has read them; after it,
+        they are part of the base like the files.
         """
         with self._refresh_lock:
             with self._lock:
@@ -138,10 +153,21 @@ class LiveScorer:
             graph = build_graph(transactions, self._links, self._users)[0]
             snapshot = self._full_scoring(graph)
             with self._lock:
-                for row in self._log[len(seen):]:
+                arrived = self._log[len(seen):]
+                for row in arrived:
                     self._add(snapshot, row)
+                # what the full scoring read is the new base: only what arrived since stays in the log
+                self._base = graph.transactions
+                self._base_ids = pd.Index(self._base["transaction_id"].astype(str))
+                self._log = list(arrived)
+                self._logged = {str(row["transaction_id"]): row for row in arrived}
                 self._snapshot = snapshot
             return self.health()
+
+    @property
+    def refreshing(self) -> bool:
+        """Whether a full scoring is running now."""
+        return self._refresh_lock.locked()
 
     # ------------------------------------------------------------ scoring
     def score(self, row: dict) -> dict[str, Any]:
@@ -175,9 +201,9 @@ class LiveScorer:
                 transaction_id = str(row["transaction_id"])
                 recorded = self._recorded(transaction_id)
                 if recorded is None:
+                    self._add(snapshot, row)  # first: a row that cannot be added is not recorded either
                     self._logged[transaction_id] = row
                     self._log.append(row)
-                    self._add(snapshot, row)
                     accepted.append((row, False))
                 elif _content(recorded) == _content(row):
                     accepted.append((recorded, True))
@@ -213,14 +239,15 @@ class LiveScorer:
         return np.asarray(self.detector.risk_from_logits(logits), dtype=np.float64)
 
     def _account(self, snapshot: _Snapshot, user: str, risk: float) -> dict[str, Any]:
-        before = snapshot.batch.get(user)
+        scored = snapshot.batch.get(user)
+        before = snapshot.risk_before.get(user)
         return {
             "user_id": user,
             "risk": round(float(risk), 6),
             "flagged": bool(risk >= self.detector.threshold_),
             "new_account": user in snapshot.new_users,
-            "ring_id": (str(before["ring_id"]) or None) if before else None,
-            "risk_at_last_full_scoring": round(float(before["risk_score"]), 6) if before else None,
+            "ring_id": (str(scored["ring_id"]) or None) if scored else None,
+            "risk_at_last_full_scoring": round(before, 6) if before is not None else None,
         }
 
     def _answer(self, snapshot: _Snapshot, row: dict, duplicate: bool, risk_of: dict[str, float]) -> dict[str, Any]:
@@ -259,12 +286,13 @@ class LiveScorer:
         return {"ring_id": ring_id, "size": int(table["size"]), "score": round(float(table["score"]), 6),
                 "shared_entities": [str(e) for e in table["shared_entities"]][:5], "via": via}, via
 
-    def _reasons(self, snapshot: _Snapshot, accounts: list[dict], via: str) -> list[str]:
+    def _reasons(self, snapshot: _Snapshot, accounts: list[dict], via: str | None) -> list[str]:
+        """Why: the ring touched (``via``; ``None`` outside a transaction), new accounts, moved risk, batch reasons."""
         out = []
         if via:
             out.append(f"touches a ring: {via}")
         for account in accounts:
-            who = "payer" if account is accounts[0] else "receiver"
+            who = ("payer" if account is accounts[0] else "receiver") if via is not None else "account"
             if account["new_account"]:
                 out.append(f"{who} {account['user_id']} is a new account (inputs at the training mean until the "
                            "next full scoring)")
@@ -284,7 +312,7 @@ class LiveScorer:
             if user_id not in snapshot.live.ids["user"]:
                 return None
             account = self._account(snapshot, user_id, float(self._risks(snapshot, [user_id])[0]))
-            account["reasons"] = self._reasons(snapshot, [account], "")
+            account["reasons"] = self._reasons(snapshot, [account], None)
             return account
 
     def all_risks(self) -> pd.Series:

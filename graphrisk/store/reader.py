@@ -21,7 +21,7 @@ __all__ = ["read_graph", "RESERVED_USER_PROPERTIES"]
 #: User properties written by graphrisk itself (not user attributes).
 RESERVED_USER_PROPERTIES = frozenset(
     {"user_id", "label_is_fraud", "label_ring_id", "risk_score", "flagged", "ring_id", "scored_at", "model_version",
-     "risk_reasons", "score_run", "verdict", "verdict_by", "verdict_at"}
+     "risk_reasons", "score_run", "verdict", "verdict_by", "verdict_at", "verdict_recorded_at"}
 )
 
 _USERS = "MATCH (u:User) RETURN u.user_id AS user_id, properties(u) AS p"

@@ -82,6 +82,17 @@ def test_verdicts_recorded_then_turned_into_labels_and_conflicts(runner, neo4j_c
     assert "verdicts: 6 rows from neo4j" in printed and "labels: 2 users (1 fraud, 1 legit)" in printed
 
 
+def test_of_two_verdicts_at_the_same_time_the_one_recorded_later_is_current(runner, neo4j_config, sample_graph):
+    uri = ["--uri", neo4j_config.uri]
+    first = ["verdict", "u6", "fraud", "--by", "ann", "--at", "2024-03-01T12:00:00Z", *uri]
+    assert main(first) == 0
+    assert main(["verdict", "u6", "legit", "--by", "bob", "--at", "2024-03-01T12:00:00Z", *uri]) == 0
+    assert main(first) == 0  # the same record again: not recorded later, so it does not take over
+    current = runner.read("MATCH (u:User {user_id: 'u6'}) RETURN u.verdict AS verdict, u.verdict_by AS by")[0]
+    assert (current["verdict"], current["by"]) == ("legit", "bob")
+    assert _verdict_nodes(runner) == 2
+
+
 def test_a_verdicts_file_is_checked_against_the_users_in_neo4j(runner, neo4j_config, sample_graph, tmp_path, capsys):
     path = tmp_path / "verdicts.csv"
     path.write_text("user_id,verdict,by,at\nu5,fraud,ann,2024-03-01\nghost,fraud,ann,2024-03-01\n")

@@ -14,13 +14,15 @@ from graphrisk.errors import InputError
 from graphrisk.feedback import merge_labels, read_labels
 
 
-def test_feedback_wins_for_the_same_user_and_keeps_the_ring():
-    base = pd.DataFrame({"user_id": ["u1", "u2", "u3"], "is_fraud": [0, 1, 0], "ring_id": ["", "R1", ""]})
-    feedback = pd.DataFrame({"user_id": ["u2", "u3", "u4", "ghost"], "is_fraud": [0, 0, 1, 1], "ring_id": ""})
-    merge = merge_labels(base, feedback, users={"u1", "u2", "u3", "u4"})
-    assert merge.labels.values.tolist() == [["u1", 0, ""], ["u2", 0, "R1"], ["u3", 0, ""], ["u4", 1, ""]]
-    assert (merge.added, merge.overridden, merge.changed, merge.not_in_graph) == (1, 2, 1, 1)
-    assert merge.summary() == ("feedback: 1 labels added, 2 overridden (1 changed is_fraud); 4 labels in all; "
+def test_feedback_wins_for_the_same_user_and_a_confirmed_fraud_keeps_the_ring():
+    base = pd.DataFrame({"user_id": ["u1", "u2", "u3", "u5"], "is_fraud": [0, 1, 0, 1], "ring_id": ["", "R1", "", "R2"]})
+    feedback = pd.DataFrame({"user_id": ["u2", "u3", "u4", "u5", "ghost"], "is_fraud": [0, 0, 1, 1, 1], "ring_id": ""})
+    merge = merge_labels(base, feedback, users={"u1", "u2", "u3", "u4", "u5"})
+    # u2 cleared as legit leaves ring R1; u5 confirmed fraud stays in R2
+    assert merge.labels.values.tolist() == [["u1", 0, ""], ["u2", 0, ""], ["u3", 0, ""], ["u4", 1, ""],
+                                            ["u5", 1, "R2"]]
+    assert (merge.added, merge.overridden, merge.changed, merge.not_in_graph) == (1, 3, 1, 1)
+    assert merge.summary() == ("feedback: 1 labels added, 3 overridden (1 changed is_fraud); 5 labels in all; "
                                "1 feedback users are not in the graph (left out)")
 
 

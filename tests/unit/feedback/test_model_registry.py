@@ -29,6 +29,19 @@ def test_register_copies_the_model_once_under_its_version(fb_models, tmp_path):
     assert leftovers == []
 
 
+def test_a_promotion_is_refused_when_the_current_version_changed_meanwhile(fb_models, tmp_path):
+    registry = ModelRegistry(tmp_path / "registry")
+    good, weak = registry.register(fb_models["good"]), registry.register(fb_models["weak"])
+    registry.set_current(good)
+    started_with = registry.current()
+    registry.set_current(weak)  # another compare promoted something while this one ran
+    with pytest.raises(InputError, match="changed from .* while comparing"):
+        registry.record_comparison(champion=fb_models["good"], challenger=fb_models["weak"],
+                                   champion_metrics={"auc_pr": 0.9}, challenger_metrics={"auc_pr": 0.95},
+                                   promote=True, reason="test", expected_current=started_with)
+    assert registry.current() == weak and len(registry.read()["history"]) == 2
+
+
 def test_a_failed_write_leaves_the_old_registry_whole(fb_models, tmp_path, monkeypatch):
     registry = ModelRegistry(tmp_path / "registry")
     good = registry.register(fb_models["good"])

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from graphrisk.serve.batching import MicroBatcher
+from graphrisk.serve.batching import MicroBatcher, Overloaded
 
 
 def test_waiting_requests_share_a_call_and_each_gets_its_own_result():
@@ -48,3 +48,12 @@ def test_a_lone_request_does_not_wait_for_a_batch_to_fill(size):
         return await asyncio.wait_for(asyncio.gather(*(batcher.submit(i) for i in range(size))), timeout=5)
 
     assert asyncio.run(main()) == list(range(size))
+
+
+def test_past_the_waiting_bound_a_request_is_refused_at_once():
+    async def main():
+        batcher = MicroBatcher(lambda items: items, max_waiting=3)
+        return await asyncio.gather(*(batcher.submit(i) for i in range(5)), return_exceptions=True)
+
+    results = asyncio.run(main())
+    assert results[:3] == [0, 1, 2] and all(isinstance(r, Overloaded) for r in results[3:])

@@ -65,6 +65,9 @@ def test_service_scores_equal_graphrisk_score_then_follow_each_transaction_and_r
 
     refreshed = client.post("/refresh")
     assert refreshed.status_code == 200 and refreshed.json()["transactions_since_full_scoring"] == 0
+    retried = client.post("/score", json=request_body(serve_world.arriving.iloc[0])).json()
+    assert retried["duplicate"] is True  # after the refresh it is part of the base, still known
+    assert client.get("/health").json()["transactions_since_full_scoring"] == 0
     at_end = _cli_scores(serve_world, model_dir, "all.csv", tmp_path)
     served = scorer.all_risks()
     assert sorted(served.index) == sorted(at_end.index)
@@ -132,3 +135,17 @@ def test_a_batch_is_answered_as_the_graph_with_all_of_it(service, serve_world):
         assert answer["payer"]["risk"] == pytest.approx(full[row["user_id"]], abs=1e-5)
     conflict = scorer.score_many([{**rows[1], "amount": 999.0}])[0]
     assert "already recorded with different content" in str(conflict)
+
+
+def test_a_receiver_is_an_account_even_for_a_model_without_transfers(service, serve_world):
+    from graphrisk.serve.live_graph import LiveGraph
+
+    scorer, _ = service
+    graph = build_graph(serve_world.folder / "base.csv", serve_world.folder / "links.csv",
+                        serve_world.folder / "users.csv")[0]
+    relations = [et for et in scorer.detector.edge_types_ if "sent" not in et[1]]
+    live = LiveGraph(graph, scorer.detector.network_input(graph), list(scorer.detector.scalers_), relations)
+    change = live.add_transaction({"transaction_id": "T-x", "timestamp": pd.Timestamp("2030-01-01", tz="UTC"),
+                                   "user_id": "payer-x", "amount": 1.0, "counterparty_id": "receiver-x"})
+    assert {"payer-x", "receiver-x"} <= set(live.ids["user"])
+    assert len(change.new_nodes["user"]) == 2 and change.new_edges == 0
