@@ -23,6 +23,7 @@ equal ``graphrisk score`` on the same data (tested).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ from graphrisk.serve.live_graph import Change, LiveGraph
 from graphrisk.serve.representations import RepresentationCache
 
 __all__ = ["LiveScorer", "ConflictingTransaction"]
+
+log = logging.getLogger(__name__)
 
 
 def _now() -> str:
@@ -183,11 +186,11 @@ class LiveScorer:
             The transaction id is recorded with different content.
         """
         answer = self.score_many([row])[0]
-        if isinstance(answer, ConflictingTransaction):
+        if isinstance(answer, Exception):
             raise answer
         return answer
 
-    def score_many(self, rows: list[dict]) -> list[dict[str, Any] | ConflictingTransaction]:
+    def score_many(self, rows: list[dict]) -> list[dict[str, Any] | Exception]:
         """Add and score transactions that arrived together, in order; one answer (or refusal) each.
 
         Every transaction is added first, then the embeddings the answers need are brought
@@ -196,12 +199,17 @@ class LiveScorer:
         """
         with self._lock:
             snapshot = self._snapshot
-            accepted: list[tuple[dict, bool] | ConflictingTransaction] = []
+            accepted: list[tuple[dict, bool] | Exception] = []
             for row in rows:
                 transaction_id = str(row["transaction_id"])
                 recorded = self._recorded(transaction_id)
                 if recorded is None:
-                    self._add(snapshot, row)  # first: a row that cannot be added is not recorded either
+                    try:
+                        self._add(snapshot, row)  # first: a row that cannot be added is not recorded either
+                    except Exception as error:  # noqa: BLE001 - a bug: this request alone gets the 500
+                        log.exception("could not add transaction %r", transaction_id)
+                        accepted.append(error)
+                        continue
                     self._logged[transaction_id] = row
                     self._log.append(row)
                     accepted.append((row, False))

@@ -149,3 +149,21 @@ def test_a_receiver_is_an_account_even_for_a_model_without_transfers(service, se
                                    "user_id": "payer-x", "amount": 1.0, "counterparty_id": "receiver-x"})
     assert {"payer-x", "receiver-x"} <= set(live.ids["user"])
     assert len(change.new_nodes["user"]) == 2 and change.new_edges == 0
+
+
+def test_a_row_that_cannot_be_added_fails_alone_and_is_not_recorded(service, monkeypatch):
+    scorer, _ = service
+    real_add = scorer._add
+
+    def add(snapshot, row):
+        if row["transaction_id"] == "BROKEN-1":
+            raise RuntimeError("planted")
+        return real_add(snapshot, row)
+
+    monkeypatch.setattr(scorer, "_add", add)
+    rows = [{"transaction_id": tid, "timestamp": pd.Timestamp("2030-03-01", tz="UTC"), "user_id": "U-iso",
+             "amount": 3.0, "merchant_id": None, "device_id": None, "counterparty_id": None, "card_id": None,
+             "ip": None, "is_fraud": None} for tid in ("FINE-1", "BROKEN-1")]
+    fine, broken = scorer.score_many(rows)
+    assert fine["transaction_id"] == "FINE-1" and isinstance(broken, RuntimeError)
+    assert scorer._recorded("BROKEN-1") is None and scorer._recorded("FINE-1") is not None
