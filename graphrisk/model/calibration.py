@@ -43,7 +43,8 @@ __all__ = ["Calibrator", "CALIBRATIONS", "reliability", "calibration_statistics"
 RELIABILITY_BINS = 10
 
 
-def _logits(values: object, name: str = "logits") -> np.ndarray:
+def _finite_floats(values: object, name: str = "logits") -> np.ndarray:
+    """``values`` as a flat float64 array, refused when any is NaN or infinite."""
     array = np.asarray(values, dtype=np.float64).ravel()
     if not np.isfinite(array).all():
         raise ValueError(f"{name} must be finite numbers; found NaN or infinity")
@@ -103,7 +104,7 @@ class Calibrator:
         ValueError
             Non-finite logits, labels other than 0/1, of another length, or of a single class.
         """
-        z = _logits(logits)
+        z = _finite_floats(logits)
         y = _truth(truth, len(z))
         if self.method == "none":
             return self
@@ -122,7 +123,7 @@ class Calibrator:
         """Calibrated probabilities (float64, in [0, 1]) of ``logits``."""
         if not self._fitted:
             raise ValueError(f"this {self.method} Calibrator is not fitted: call fit() or Calibrator.from_dict()")
-        z = _logits(logits)
+        z = _finite_floats(logits)
         if self.method == "isotonic":
             x, y = self.knots_
             return np.interp(z, x, y)  # constant beyond the ends: out_of_bounds="clip"
@@ -158,8 +159,8 @@ class Calibrator:
                                      f"got {slope} and {intercept}")
                 calibrator.slope_, calibrator.intercept_ = slope, intercept
             elif calibrator.method == "isotonic":
-                x = _logits(data["logits"], "isotonic logits")
-                y = _logits(data["probabilities"], "isotonic probabilities")
+                x = _finite_floats(data["logits"], "isotonic logits")
+                y = _finite_floats(data["probabilities"], "isotonic probabilities")
                 if len(x) != len(y) or not len(x) or np.any(np.diff(x) < 0) or np.any(np.diff(y) < 0) \
                         or y.min() < 0 or y.max() > 1:
                     raise ValueError("isotonic calibration needs equally long, sorted logits and "
@@ -226,7 +227,7 @@ def reliability(truth: np.ndarray, probability: np.ndarray, *, bins: int = RELIA
     >>> round(stats["brier"], 3), round(stats["ece"], 3), [b["count"] for b in stats["bins"]]
     (0.01, 0.1, [2, 2])
     """
-    p = _logits(probability, "probability")
+    p = _finite_floats(probability, "probability")
     y = _truth(truth, len(p))
     if len(p) and (p.min() < 0 or p.max() > 1):
         raise ValueError("probability must lie in [0, 1]")
@@ -266,7 +267,7 @@ def calibration_statistics(
     dict
         ``method, users, fraud, cross_fitted, before, after`` (each as :func:`reliability`).
     """
-    z = _logits(logits)
+    z = _finite_floats(logits)
     y = _truth(truth, len(z))
     calibrated = np.empty_like(z)
     rng = np.random.default_rng(seed)

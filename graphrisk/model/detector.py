@@ -394,7 +394,7 @@ class RiskDetector:
             retrain it to monitor drift).
         """
         self._check_fitted()
-        if getattr(self, "profile_", None) is None:
+        if self.profile_ is None:
             return None
         raw = inputs if inputs is not None else node_inputs(graph, seed=self.settings.seed)
         return drift_report(self.profile_, raw)
@@ -417,7 +417,7 @@ class RiskDetector:
             "calibration": self.calibrator_.to_dict(),
             "validation": self.validation_,
         }
-        profile = getattr(self, "profile_", None)
+        profile = self.profile_
         manifest["profile"] = profile.to_dict() if profile is not None else None
         state = {k: v.detach().cpu() for k, v in self.network_.state_dict().items()}
         saved = save_model_files(folder, state, manifest, entities=profile.entities if profile is not None else None)
@@ -487,10 +487,6 @@ def _ring_evidence(rings) -> pd.Series:
         for user in row.members:
             text[user] = f"in a ring of {row.size} flagged accounts sharing {shared}"
     return pd.Series(text, dtype=object)
-
-
-def _sigmoid(logits: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))
 
 
 def _f1_threshold(truth: np.ndarray, risk: np.ndarray) -> float:

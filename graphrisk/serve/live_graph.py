@@ -62,11 +62,6 @@ class _Relation:
         self.first, self.last = _Column(first.astype(np.float64)), _Column(last.astype(np.float64))
         self.pairs: dict[tuple[int, int], int] = {(s, d): i for i, (s, d) in enumerate(zip(src.tolist(), dst.tolist()))}
 
-    @classmethod
-    def empty(cls) -> _Relation:
-        none = np.empty(0)
-        return cls(none, none, none, none, none, none)
-
     def __len__(self) -> int:
         return self.src.size
 
@@ -121,6 +116,8 @@ class Change:
     new_nodes: dict[str, list[int]] = field(default_factory=dict)
     touched: dict[str, set[int]] = field(default_factory=dict)
     new_edges: int = 0
+    #: a relation got its first edge (so it now takes part in message passing)
+    new_relation: bool = False
 
     def touch(self, kind: str, node: int) -> None:
         self.touched.setdefault(kind, set()).add(node)
@@ -262,6 +259,7 @@ class LiveGraph:
         edge = rel.pairs.get((src, dst))
         if edge is None:
             edge = len(rel)
+            change.new_relation |= edge == 0
             rel.pairs[(src, dst)] = edge
             for column, value in ((rel.src, src), (rel.dst, dst), (rel.count, 0.0), (rel.amount, 0.0),
                                   (rel.first, when), (rel.last, when)):

@@ -68,7 +68,6 @@ class RepresentationCache:
                 h = network.propagate(round_index, h, edges, attrs)
                 self.h.append({k: _Rows(v.clone()) for k, v in h.items()})
         self.stale = [{k: np.zeros(live.num_nodes(k), dtype=bool) for k in live.names} for _ in range(self.rounds + 1)]
-        self._edge_types = set(live.edge_types())
         self._set_relations()
 
     # ---------------------------------------------------------------- changes
@@ -82,9 +81,8 @@ class RepresentationCache:
             for kind, nodes in change.new_nodes.items():
                 self._grow(kind)
                 self.h[0][kind].data[nodes] = self.network.encoders[kind](self.x[kind].data[nodes])
-        if set(self.live.edge_types()) != self._edge_types:
+        if change.new_relation:
             # a relation got its first edge: a full pass would now update every node it reaches
-            self._edge_types = set(self.live.edge_types())
             self._set_relations()
             for level in range(1, self.rounds + 1):
                 for stale in self.stale[level].values():

@@ -66,6 +66,7 @@ class _Snapshot:
     built_at: str
     transactions: int  # transactions in the graph of the full scoring
     seconds: float
+    notes: list[str]  # what the user should know about this scoring
     added: int = 0
     new_users: set[str] = field(default_factory=set)
 
@@ -115,7 +116,7 @@ class LiveScorer:
         rings = detector.rings_.table
         pyg = detector.network_input(graph, inputs=inputs)
         relationships = sum(pyg.data[et].num_edges for et in pyg.data.edge_types)
-        self.notes = [] if relationships <= detector.settings.minibatch_edges else [
+        notes = [] if relationships <= detector.settings.minibatch_edges else [
             f"{relationships:,} relationships: graphrisk score samples neighbourhoods above "
             f"{detector.settings.minibatch_edges:,}, the service reads whole ones, so its risks can differ from the "
             "batch scores (rings and reasons come from those)"]
@@ -135,7 +136,7 @@ class LiveScorer:
         return _Snapshot(live=live, cache=cache, batch=scores.set_index("user_id").to_dict(orient="index"),
                          risk_before=before, rings=rings.set_index("ring_id"),
                          entity_rings=entity_rings, built_at=_now(),
-                         transactions=len(graph.transactions), seconds=time.perf_counter() - started)
+                         transactions=len(graph.transactions), seconds=time.perf_counter() - started, notes=notes)
 
     def refresh(self) -> dict[str, Any]:
         """Recompute every input and score from all transactions seen (as ``graphrisk score`` would).
@@ -166,6 +167,11 @@ class LiveScorer:
                 self._logged = {str(row["transaction_id"]): row for row in arrived}
                 self._snapshot = snapshot
             return self.health()
+
+    @property
+    def notes(self) -> list[str]:
+        """What to know about the last full scoring (e.g. the batch sampled neighbourhoods)."""
+        return list(self._snapshot.notes)
 
     @property
     def refreshing(self) -> bool:
@@ -228,8 +234,9 @@ class LiveScorer:
         """The transaction recorded under ``transaction_id`` (from the files or a request), or ``None``."""
         if transaction_id in self._logged:
             return self._logged[transaction_id]
-        if transaction_id in self._base_ids:
-            return self._base.iloc[self._base_ids.get_loc(transaction_id)].to_dict()
+        if transaction_id in self._base_ids:  # a row of the files: <NA> where a request has None
+            row = self._base.iloc[self._base_ids.get_loc(transaction_id)].to_dict()
+            return {k: None if not isinstance(v, str) and pd.isna(v) else v for k, v in row.items()}
         return None
 
     def _add(self, snapshot: _Snapshot, row: dict) -> Change:
@@ -284,7 +291,7 @@ class LiveScorer:
         entities = [("merchant", row.get("merchant_id"))]
         entities += [(kind, row.get(column)) for column, kind in TRANSACTION_ENTITY_COLUMNS.items()]
         for kind, name in entities:
-            if name is not None and not pd.isna(name):  # a row of the files holds <NA> for an empty field
+            if name is not None:
                 for ring in snapshot.entity_rings.get(f"{kind}:{name}", []):
                     candidates.append((ring, f"uses {kind} {name}, shared inside the ring"))
         if not candidates:
@@ -348,8 +355,7 @@ class LiveScorer:
 def _accounts_of(row: dict) -> list[str]:
     """The paying account, and the receiving one of a transfer."""
     receiver = row.get("counterparty_id")
-    receiver = None if receiver is None or (not isinstance(receiver, str) and pd.isna(receiver)) else str(receiver)
-    return [str(row["user_id"])] + ([receiver] if receiver is not None else [])
+    return [str(row["user_id"])] + ([str(receiver)] if receiver is not None else [])
 
 
 class ConflictingTransaction(InputError):
@@ -357,13 +363,14 @@ class ConflictingTransaction(InputError):
 
 
 def _content(row: dict) -> tuple:
-    """What a transaction says, comparable between a request and a row of the files (``is_fraud`` aside)."""
+    """What a transaction says (``None`` where empty), comparable between a request and a recorded row (``is_fraud``
+    aside)."""
     values = []
     for column in TRANSACTIONS.columns:
         if column.name == "is_fraud":
             continue
         value = row.get(column.name)
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
+        if value is None:
             values.append(None)
         elif column.kind is ColumnKind.TIMESTAMP:
             values.append(pd.Timestamp(value).value)

@@ -167,3 +167,17 @@ def test_a_row_that_cannot_be_added_fails_alone_and_is_not_recorded(service, mon
     fine, broken = scorer.score_many(rows)
     assert fine["transaction_id"] == "FINE-1" and isinstance(broken, RuntimeError)
     assert scorer._recorded("BROKEN-1") is None and scorer._recorded("FINE-1") is not None
+
+
+def test_the_first_transfer_in_a_graph_without_any_is_scored_like_a_full_pass(serve_world, model_dir):
+    base = serve_world.base.assign(counterparty_id=None)  # no transfers yet: the relation has no edge
+    graph = build_graph(base, serve_world.links, serve_world.users)[0]
+    scorer = LiveScorer(RiskDetector.load(model_dir, device="cpu"), graph)
+    payer, receiver = base["user_id"].iloc[0], base["user_id"].iloc[1]
+    answer = scorer.score({"transaction_id": "FIRST-TRANSFER", "timestamp": pd.Timestamp("2030-04-01", tz="UTC"),
+                           "user_id": payer, "amount": 50.0, "merchant_id": None, "device_id": None,
+                           "counterparty_id": receiver, "card_id": None, "ip": None, "is_fraud": None})
+    full = _full_pass_risk(scorer)
+    assert answer["payer"]["risk"] == pytest.approx(full[payer], abs=1e-5)
+    assert answer["counterparty"]["risk"] == pytest.approx(full[receiver], abs=1e-5)
+    np.testing.assert_allclose(scorer.all_risks(), full, atol=1e-5)
