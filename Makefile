@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test unit integration bench neo4j-start neo4j-stop clean
+.PHONY: install demo lint test unit integration bench bench-compare neo4j-start neo4j-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/graphrisk demo --out out/demo
 
-## The whole suite; starts the local Neo4j unless NEO4J_URI is set, and stops it afterwards.
+## The linter alone (ruff; the rules, and why some are off, are in pyproject.toml).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+## The linter, then the whole suite; starts the local Neo4j unless NEO4J_URI is set, and stops it afterwards.
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
 	tools/with-neo4j $(PY) -m pytest
 
 unit: $(STAMP)
@@ -32,5 +37,10 @@ integration: $(STAMP)
 bench: $(STAMP)
 	tools/with-neo4j $(PY) bench/suite.py
 
+## The same, each area first as it was at the git revision REF, then here, back to back; RESULTS.md compares them.
+bench-compare: $(STAMP)
+	@test -n "$(REF)" || { echo "usage: make bench-compare REF=<git revision, e.g. HEAD>" >&2; exit 2; }
+	tools/with-neo4j $(PY) bench/suite.py --baseline $(REF)
+
 clean:
-	rm -rf out build *.egg-info .pytest_cache
+	rm -rf out build *.egg-info .pytest_cache .ruff_cache

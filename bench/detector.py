@@ -114,7 +114,7 @@ def _score(users: int, conv: str, folder: str, queue) -> None:
     world = generate_world(users, seed=1)
     graph = build_graph(world.transactions, world.links, world.users)[0]
     started = time.perf_counter()
-    scores = RiskDetector.load(folder).score(graph)
+    scores = RiskDetector.load(folder).score_users(graph).scores
     queue.put({"users": len(scores), "seconds": time.perf_counter() - started, "peak_mb": _peak_mb()})
 
 

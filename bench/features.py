@@ -121,8 +121,9 @@ def main() -> int:
         print(f"  graphrisk : {ours.get('seconds', float('nan')):7.1f} s, peak {ours.get('peak_mib', 0):,.0f} MiB, "
               f"{ours.get('columns', 0)} columns; per family: " + json.dumps({k: round(v, 1) for k, v in ours.get("stages", {}).items()}))
         if plain.get("timed_out"):
+            built = f", built in {plain['at']:.0f} s" if "at" in plain else ""
             print(f"  plain nx  : stopped after {args.timeout:.0f} s (projection: {plain.get('edges', 'not built')} edges"
-                  f"{', built in %.0f s' % plain['at'] if 'at' in plain else ''})")
+                  f"{built})")
         else:
             ratio = plain["seconds"] / ours["seconds"] if ours.get("seconds") else float("nan")
             print(f"  plain nx  : {plain['seconds']:7.1f} s, peak {plain['peak_mib']:,.0f} MiB, projection {plain['edges']:,} edges;"

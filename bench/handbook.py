@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from _common import commit, write_json  # bench/ is the script folder, so on sys.path
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fraud_handbook" / "transactions.parquet"

@@ -25,10 +25,10 @@ import pandas as pd
 from _common import commit, write_json
 
 from graphrisk import build_graph
+from graphrisk.rings import RING_COLUMNS
 from graphrisk.store.config import Neo4jConfig
 from graphrisk.store.loader import load_graph
 from graphrisk.store.maintenance import clear_graph
-from graphrisk.rings import RING_COLUMNS
 from graphrisk.store.runner import Neo4jRunner, connect
 from graphrisk.store.writeback import write_scores
 

@@ -6,11 +6,13 @@ fills; each area carries the date and commit it was measured at.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from statistics import mean, median
 
-__all__ = ["render_page", "TARGETS"]
+__all__ = ["render_page", "TARGETS", "Comparison", "before_after", "before_after_text"]
 
 #: The figures the issues ask for, checked on every run.
 TARGETS = {
@@ -239,6 +241,178 @@ SECTIONS: dict[str, tuple[str, str, Callable[[dict], tuple[list[str], list[tuple
 }
 
 
+#: Noise allowances of the before/after comparison (``bench/suite.py --baseline REF``): a quality figure (higher
+#: is better) is worse when it drops by more than this, absolute ...
+QUALITY_TOLERANCE = 0.01
+#: ... and a time, memory or rate figure when it moves the wrong way by more than this share.
+RELATIVE_TOLERANCE = 0.10
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One headline figure of an area at REF (``before``) and in the working tree (``after``), same run.
+
+    ``kind`` says which way is better: ``"quality"`` (higher; worse when lower by more than
+    :data:`QUALITY_TOLERANCE`), ``"cost"`` (time or memory, lower; worse when higher by more than
+    :data:`RELATIVE_TOLERANCE`) or ``"rate"`` (throughput, higher; worse when lower by more than it).
+    """
+
+    name: str
+    unit: str
+    kind: str
+    before: float | None
+    after: float | None
+
+    @property
+    def ratio(self) -> float | None:
+        """``after / before``, or ``None`` where either is missing or ``before`` is 0."""
+        if self.before is None or self.after is None or self.before == 0:
+            return None
+        return self.after / self.before
+
+    @property
+    def verdict(self) -> str:
+        """``"no worse"``, ``"worse"``, or ``"not compared"`` where one side lacks the figure."""
+        if self.before is None or self.after is None:
+            return "not compared"
+        if self.kind == "quality":
+            worse = self.after < self.before - QUALITY_TOLERANCE
+        elif self.kind == "cost":
+            worse = self.after > self.before * (1 + RELATIVE_TOLERANCE)
+        else:
+            worse = self.after < self.before * (1 - RELATIVE_TOLERANCE)
+        return "worse" if worse else "no worse"
+
+
+def _headline(key: str, a: dict) -> dict[str, tuple[str, str, float]]:
+    """The headline figures of one area's results: name -> ``(unit, kind, value)``; a figure it lacks is left out."""
+    figures: dict[str, tuple[str, str, float]] = {}
+
+    def add(name: str, unit: str, kind: str, get: Callable[[], float]) -> None:
+        try:
+            value = float(get())
+        except (KeyError, IndexError, TypeError, ValueError, ZeroDivisionError):
+            return
+        if math.isfinite(value):
+            figures[name] = (unit, kind, value)
+
+    if key == "generator":
+        add("transactions/s", "tx/s", "rate", lambda: a["speed"]["transactions"] / a["speed"]["seconds"])
+        add("peak RSS", "MiB", "cost", lambda: a["speed"]["peak_mib"])
+    elif key == "load":
+        add("load", "tx/s", "rate", lambda: a["load"]["transactions"] / a["load"]["seconds"])
+        add("score write-back", "users/s", "rate", lambda: a["writeback"]["users"] / a["writeback"]["seconds"])
+    elif key == "features":
+        for item in a.get("inputs", []):
+            name = "handbook" if item.get("input") == "handbook" else f"{item.get('input')} users"
+            add(f"{name}: transactions/s", "tx/s", "rate",
+                lambda item=item: item["graphrisk"]["transactions"] / item["graphrisk"]["seconds"])
+            add(f"{name}: peak", "MiB", "cost", lambda item=item: item["graphrisk"]["peak_mib"])
+    elif key == "detector_quality":
+        for system, m in a.get("quality", {}).get("mean", {}).items():
+            if system.startswith("graphrisk_gnn"):
+                label = SYSTEM_NAMES.get(system, system).split(" (")[0]
+                add(f"{label}: AUC-PR", "", "quality", lambda m=m: m["auc_pr"])
+                add(f"{label}: ring recall (top k)", "", "quality", lambda m=m: m["ring_recall"])
+                add(f"{label}: seconds", "s", "cost", lambda m=m: m["seconds"])
+    elif key == "detector_cost":
+        for run in a.get("cost", []):
+            conv = run.get("conv", "?")
+            add(f"{conv}: train", "s", "cost", lambda run=run: run["train"]["seconds"])
+            add(f"{conv}: train peak", "MB", "cost", lambda run=run: run["train"]["peak_mb"])
+            add(f"{conv}: score", "s", "cost", lambda run=run: run["score"]["seconds"])
+            add(f"{conv}: score peak", "MB", "cost", lambda run=run: run["score"]["peak_mb"])
+    elif key == "handbook":
+        ours = next((m for name, m in a.get("systems", {}).items() if name.startswith("graphrisk")), {})
+        add("graphrisk average precision", "", "quality", lambda: ours["average_precision"])
+        add("graphrisk AUC-ROC", "", "quality", lambda: ours["auc_roc"])
+        add("graphrisk card precision@100", "", "quality", lambda: ours["card_precision_at_100"])
+    elif key == "serve":
+        add("open loop p50", "ms", "cost", lambda: a["open_loop"]["latency_ms"]["p50"])
+        add("open loop p99", "ms", "cost", lambda: a["open_loop"]["latency_ms"]["p99"])
+        add("closed loop throughput", "req/s", "rate",
+            lambda: a["closed_loop"]["completed"] / a["closed_loop"]["seconds"])
+        add("startup", "s", "cost", lambda: a["service"]["startup_seconds"])
+        add("full scoring at startup", "s", "cost", lambda: a["service"]["full_scoring_seconds"])
+    if key in ("generator", "load", "features", "handbook"):
+        add("wall time of the script", "s", "cost", lambda: a["wall_seconds"])
+    return figures
+
+
+def _ran(area: dict | None) -> bool:
+    return area is not None and "skipped" not in area and "failed" not in area
+
+
+def before_after(key: str, area: dict) -> list[Comparison]:
+    """The headline figures of area ``key`` at REF (``area["baseline"]``) beside the working tree's, same run.
+
+    Empty when the area has no baseline, or when either run did not happen.
+    """
+    baseline = area.get("baseline")
+    if not (_ran(area) and _ran(baseline)):
+        return []
+    before, after = _headline(key, baseline), _headline(key, area)
+    rows = []
+    for name in [*after, *(name for name in before if name not in after)]:
+        unit, kind, _ = after.get(name) or before[name]
+        rows.append(Comparison(name, unit, kind, before=before[name][2] if name in before else None,
+                               after=after[name][2] if name in after else None))
+    return rows
+
+
+def _value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if not unit:
+        return f"{value:.3f}"
+    digits = ",.0f" if abs(value) >= 100 else ".1f" if abs(value) >= 10 else ".2f"
+    return f"{value:{digits}} {unit}"
+
+
+def _ratio(comparison: Comparison) -> str:
+    return "—" if comparison.ratio is None else f"{comparison.ratio:.2f}x"
+
+
+def _before_after_lines(key: str, area: dict) -> list[str]:
+    """The page's "Before and after, same run" paragraph and table of one area; nothing without a baseline."""
+    baseline = area.get("baseline")
+    if baseline is None:
+        return []
+    at = f"`{baseline.get('commit', '?')}`" + (f" (`--baseline {baseline['ref']}`)" if baseline.get("ref") else "")
+    if not _ran(baseline):
+        return [f"Before and after, same run: the run at {at} did not happen: "
+                f"{baseline.get('skipped') or baseline.get('failed')}.", ""]
+    rows = before_after(key, area)
+    return [f"Before and after, same run: the script as it was at {at}, {baseline.get('wall_seconds', 0):.0f} s, then "
+            f"the working tree (`{area.get('commit', '?')}`), back to back, same arguments. A quality figure (higher is "
+            f"better) counts as worse when it is lower by more than {QUALITY_TOLERANCE}; a time or memory figure (lower "
+            f"is better) when it is higher by more than {RELATIVE_TOLERANCE:.0%}, a rate when it is lower by more than "
+            f"{RELATIVE_TOLERANCE:.0%} (run-to-run noise).", "",
+            *_table(["figure", f"before (`{baseline.get('commit', '?')}`)", f"after (`{area.get('commit', '?')}`)",
+                     "after / before", "verdict"],
+                    [[c.name, _value(c.before, c.unit), _value(c.after, c.unit), _ratio(c),
+                      f"**{c.verdict}**" if c.verdict == "worse" else c.verdict] for c in rows]), ""]
+
+
+def before_after_text(key: str, area: dict) -> str:
+    """The comparison of :func:`before_after` as plain text, for the suite's own output."""
+    baseline = area.get("baseline")
+    if baseline is None:
+        return ""
+    title = f"{key}: {baseline.get('commit', '?')} -> {area.get('commit', '?')}"
+    if not _ran(area):
+        return f"{title}: not compared, the working tree's run did not happen"
+    if not _ran(baseline):
+        return f"{title}: not compared, the run at {baseline.get('commit', '?')} did not happen " \
+               f"({baseline.get('skipped') or baseline.get('failed')})"
+    rows = [[c.name, _value(c.before, c.unit), _value(c.after, c.unit), _ratio(c), c.verdict]
+            for c in before_after(key, area)]
+    rows.insert(0, ["figure", "before", "after", "ratio", "verdict"])
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    return "\n".join([title] + ["  " + "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                                                 for i, (cell, w) in enumerate(zip(row, widths))).rstrip() for row in rows])
+
+
 def _plot_ratios(ratios: list[tuple[str, float]], path: Path) -> None:
     import matplotlib
 
@@ -272,6 +446,13 @@ def render_page(stored: dict, *, plots: Path) -> str:
              f"scikit-learn {m.get('scikit-learn', '?')}, neo4j driver {m.get('neo4j', '?')}; {m.get('java', '?')}.", ""]
     if "suite_seconds" in stored:
         lines += [f"Last suite run: {', '.join(stored.get('suite_areas', []))} in {stored['suite_seconds'] / 60:.1f} min.", ""]
+    compared = {key: before_after(key, area) for key, area in stored.get("areas", {}).items() if key in SECTIONS}
+    compared = {key: rows for key, rows in compared.items() if rows}
+    if compared:
+        worse = [f"{key}: {c.name}" for key, rows in compared.items() for c in rows if c.verdict == "worse"]
+        counted = sum(c.verdict != "not compared" for rows in compared.values() for c in rows)
+        lines += [f"Before and after, same run ({', '.join(compared)}): {counted - len(worse)} of {counted} headline "
+                  "figures no worse than at the earlier commit" + (f"; worse: {'; '.join(worse)}." if worse else "."), ""]
     sections: list[str] = []
     ratios: list[tuple[str, float]] = []
     for key, (title, command, section) in SECTIONS.items():
@@ -285,7 +466,7 @@ def render_page(stored: dict, *, plots: Path) -> str:
             sections += [f"Did not run: {area.get('skipped') or area.get('failed')}.", ""]
             continue
         body, found = section(area)
-        sections += [*body, ""]
+        sections += [*body, "", *_before_after_lines(key, area)]
         ratios += found
     if ratios:
         _plot_ratios(ratios, plots / "peer_ratios.png")

@@ -150,7 +150,6 @@ def full_rescoring(folder: Path, world: dict, count: int) -> dict:
 
     from graphrisk import build_graph
     from graphrisk.model import RiskDetector
-    from graphrisk.model.inputs import node_inputs
 
     torch.set_num_threads(1)
     detector = RiskDetector.load(folder / "model", device="cpu")
@@ -160,7 +159,7 @@ def full_rescoring(folder: Path, world: dict, count: int) -> dict:
         started = time.perf_counter()
         graph = build_graph(transactions, world["links"], world["users"])[0]
         built = time.perf_counter()
-        detector.score(graph, reasons=3, inputs=node_inputs(graph, seed=detector.settings.seed))
+        detector.score_users(graph, reasons=3, drift=False)
         build.append(built - started)
         score.append(time.perf_counter() - built)
     total = np.add(build, score)

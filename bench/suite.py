@@ -11,6 +11,13 @@ Usage::
     tools/with-neo4j .venv/bin/python bench/suite.py              # everything (make bench)
     tools/with-neo4j .venv/bin/python bench/suite.py --only load  # one area, the others kept
     .venv/bin/python bench/suite.py --render-only                 # rewrite RESULTS.md from results.json
+    tools/with-neo4j .venv/bin/python bench/suite.py --baseline REF  # each area at REF, then here, back to back
+
+With ``--baseline REF`` (any git revision) each chosen area runs twice in a row: first the
+area's script as it was at REF, from a temporary ``git worktree`` of REF with ``PYTHONPATH``
+pointing at it (so ``import graphrisk`` is REF's code, not the editable install of the
+working tree), then the working tree's. REF's results go into the area's ``baseline``
+entry, and RESULTS.md and the output end with the headline figures of both, side by side.
 """
 
 from __future__ import annotations
@@ -18,20 +25,30 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from _common import commit
 from machine import machine_facts
-from results_page import render_page
+from results_page import before_after_text, render_page
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
 
 BENCH = Path(__file__).resolve().parent
-SHARED_DATA = BENCH.parents[1] / "shared" / "data"
+REPOSITORY = BENCH.parent
+SHARED = REPOSITORY.parent / "shared"
+SHARED_DATA = SHARED / "data"
 
 
 @dataclass(frozen=True)
@@ -77,24 +94,144 @@ def _missing(area: Area, smoke: bool) -> str | None:
     return None
 
 
-def run_area(area: Area, folder: Path, plots: Path, *, smoke: bool = False) -> dict:
-    """Run one area's script; its JSON results plus wall time, or the reason it did not run."""
-    stamp = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit()}
+class BaselineError(RuntimeError):
+    """REF cannot be checked out, or its code cannot be imported apart from the working tree's."""
+
+
+@dataclass(frozen=True)
+class RefTree:
+    """A ``git worktree`` of REF, and how to run REF's code from it."""
+
+    ref: str  # as given on the command line
+    commit: str  # its short hash
+    root: Path
+
+    @property
+    def bench(self) -> Path:
+        return self.root / "bench"
+
+    def environment(self) -> dict[str, str]:
+        """This process's environment with ``root`` first on ``PYTHONPATH`` (inherited by every subprocess)."""
+        paths = [str(self.root), *([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])]
+        return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+
+
+def _git(*arguments: str) -> str:
+    done = subprocess.run(["git", *arguments], cwd=REPOSITORY, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise BaselineError(f"git {' '.join(arguments)}: {done.stderr.strip() or f'exit status {done.returncode}'}")
+    return done.stdout.strip()
+
+
+def _link_package_dirs(root: Path) -> list[Path]:
+    """Symlink each folder that REF's ``package-dir`` installs inside the package (``graphrisk.loaders`` ->
+    ``loaders/``) to where a plain import from ``root`` looks for it (``graphrisk/loaders``); the links made.
+
+    Without them a ``PYTHONPATH`` import of REF's ``graphrisk`` finds no ``graphrisk.loaders`` in its folder,
+    and the editable install's finder would serve the working tree's.
+    """
+    pyproject = root / "pyproject.toml"
+    settings = tomllib.loads(pyproject.read_text(encoding="utf-8")) if pyproject.exists() else {}
+    mapping = settings.get("tool", {}).get("setuptools", {}).get("package-dir", {})
+    links = []
+    for package, folder in mapping.items():
+        link, target = root.joinpath(*package.split(".")), root / folder
+        if link == target or link.exists() or link.is_symlink() or not target.is_dir():
+            continue
+        link.symlink_to(os.path.relpath(target, link.parent), target_is_directory=True)
+        links.append(link)
+    return links
+
+
+_WHERE_FROM = """\
+import importlib, json, sys
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+where = {name: getattr(module, "__file__", None) or next(iter(getattr(module, "__path__", None) or []), None)
+         for name, module in sys.modules.items() if name.split(".")[0] == "graphrisk"}
+print(json.dumps({name: path for name, path in where.items() if path}))
+"""
+
+
+def check_isolated(tree: RefTree, packages: tuple[str, ...] = ("graphrisk", "graphrisk.loaders", "graphrisk.queries"),
+                   ) -> dict[str, str]:
+    """Import ``packages`` the way REF's scripts will (a subprocess with :meth:`RefTree.environment`, from its
+    ``bench/``); the file (a namespace package's folder) of every ``graphrisk`` module that got loaded, by name.
+
+    Raises :class:`BaselineError` unless each of them was loaded and every file lies under ``tree.root``.
+    """
+    done = subprocess.run([sys.executable, "-c", _WHERE_FROM, *packages], cwd=tree.bench if tree.bench.is_dir()
+                          else tree.root, env=tree.environment(), capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise BaselineError(f"importing {', '.join(packages)} from the worktree of {tree.ref} failed:\n"
+                            + done.stderr.strip()[-2000:])
+    files = json.loads(done.stdout.splitlines()[-1])
+    root = tree.root.resolve()
+    missing = [name for name in packages if name not in files]
+    outside = {name: path for name, path in files.items() if not Path(path).resolve().is_relative_to(root)}
+    if missing or outside:
+        raise BaselineError(f"with PYTHONPATH={tree.root}, REF's code is not isolated from the working tree: "
+                            + "; ".join([*(f"{name} not loaded from a file" for name in missing),
+                                         *(f"{name} comes from {path}" for name, path in outside.items())]))
+    return files
+
+
+@contextmanager
+def ref_tree(ref: str) -> Iterator[RefTree]:
+    """A worktree of ``ref`` in a temporary folder, checked by :func:`check_isolated`; removed on leaving.
+
+    The folder beside it links to ``../shared`` as the repository's does, so REF's scripts find the data.
+    """
+    try:
+        full = _git("rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}")
+    except BaselineError as e:
+        raise BaselineError(f"{ref!r} names no commit of {REPOSITORY} ({e})") from e
+    tree = RefTree(ref, _git("rev-parse", "--short", full), Path(tempfile.mkdtemp(prefix="graphrisk-baseline-")) / "tree")
+    added = False
+    try:
+        if SHARED.exists():
+            (tree.root.parent / "shared").symlink_to(SHARED, target_is_directory=True)
+        _git("worktree", "add", "--detach", str(tree.root), full)
+        added = True
+        _link_package_dirs(tree.root)
+        check_isolated(tree)
+        yield tree
+    finally:
+        if added:
+            removed = subprocess.run(["git", "worktree", "remove", "--force", str(tree.root)], cwd=REPOSITORY,
+                                     capture_output=True, text=True, check=False)
+            if removed.returncode != 0:
+                print(f"bench: warning: could not remove the worktree {tree.root} ({removed.stderr.strip()}); "
+                      "`git worktree prune` forgets it once its folder is gone", file=sys.stderr)
+        shutil.rmtree(tree.root.parent, ignore_errors=True)
+
+
+def run_area(area: Area, folder: Path, plots: Path, *, smoke: bool = False, tree: RefTree | None = None) -> dict:
+    """Run one area's script; its JSON results plus wall time, or the reason it did not run.
+
+    With ``tree``, REF's own script runs from REF's worktree on REF's code (same arguments).
+    """
+    stamp = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+             "commit": tree.commit if tree else commit(), **({"ref": tree.ref} if tree else {})}
+    label = f"{area.name} at {tree.commit}" if tree else area.name
     reason = _missing(area, smoke)
+    bench = tree.bench if tree else BENCH
+    if not reason and not (bench / area.script).exists():
+        reason = f"bench/{area.script} does not exist at {tree.ref if tree else 'the working tree'}"
     if reason:
-        print(f"== {area.name}: skipped, {reason}", flush=True)
+        print(f"== {label}: skipped, {reason}", flush=True)
         return {**stamp, "skipped": reason}
-    output = folder / f"{area.name}.json"
+    output = folder / f"{area.name}{'.baseline' if tree else ''}.json"
     arguments = (area.smoke or ()) if smoke else area.arguments
     extra = ["--plots", str(plots)] if area.writes_plots else []
-    command = [sys.executable, str(BENCH / area.script), *arguments, *extra, "--json", str(output)]
-    print(f"== {area.name}: {' '.join(command[1:])}", flush=True)
+    command = [sys.executable, str(bench / area.script), *arguments, *extra, "--json", str(output)]
+    print(f"== {label}: {' '.join(command[1:])}" + (f"  (PYTHONPATH={tree.root})" if tree else ""), flush=True)
     started = time.perf_counter()
-    finished = subprocess.run(command, cwd=BENCH, check=False)
+    finished = subprocess.run(command, cwd=bench, env=tree.environment() if tree else None, check=False)
     seconds = time.perf_counter() - started
     if finished.returncode != 0 or not output.exists():
         return {**stamp, "failed": f"exit status {finished.returncode}", "wall_seconds": seconds}
-    print(f"== {area.name}: {seconds:.0f} s", flush=True)
+    print(f"== {label}: {seconds:.0f} s", flush=True)
     return {**stamp, **json.loads(output.read_text(encoding="utf-8")), "wall_seconds": seconds,
             "arguments": list(arguments)}
 
@@ -107,7 +244,11 @@ def main() -> int:
     parser.add_argument("--page", type=Path, default=BENCH / "RESULTS.md", help="plots go to plots/ beside it")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny sizes, to check the suite works (use with --results/--page elsewhere)")
+    parser.add_argument("--baseline", metavar="REF",
+                        help="run each area first as it was at the git revision REF, then here; the page compares them")
     args = parser.parse_args()
+    if args.baseline and args.render_only:
+        parser.error("--baseline runs the areas; it does not go with --render-only")
     chosen = [a for a in AREAS if args.only is None or a.name in args.only.split(",")]
     unknown = set(args.only.split(",")) - {a.name for a in AREAS} if args.only else set()
     if unknown:
@@ -119,11 +260,22 @@ def main() -> int:
     if not args.render_only:
         stored["machine"] = machine_facts()
         started = time.perf_counter()
-        with tempfile.TemporaryDirectory() as folder:
-            for area in chosen:
-                stored["areas"][area.name] = run_area(area, Path(folder), args.page.parent / "plots", smoke=args.smoke)
-                if "failed" in stored["areas"][area.name]:
-                    failed.append(area.name)
+        try:
+            with ExitStack() as stack:
+                folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+                tree = stack.enter_context(ref_tree(args.baseline)) if args.baseline else None
+                if tree:
+                    print(f"== baseline: {args.baseline} = {tree.commit}, its worktree in {tree.root}", flush=True)
+                for area in chosen:
+                    # REF first, then the working tree, back to back: whatever the machine does hits both alike
+                    before = run_area(area, folder, folder / "baseline-plots", smoke=args.smoke, tree=tree) if tree else None
+                    entry = run_area(area, folder, args.page.parent / "plots", smoke=args.smoke)
+                    stored["areas"][area.name] = entry if before is None else {**entry, "baseline": before}
+                    if "failed" in entry:
+                        failed.append(area.name)
+        except BaselineError as e:
+            print(f"bench: error: --baseline {args.baseline}: {e}", file=sys.stderr)
+            return 2
         stored["suite_seconds"] = time.perf_counter() - started
         stored["suite_areas"] = [a.name for a in chosen]
         args.results.parent.mkdir(parents=True, exist_ok=True)
@@ -131,6 +283,11 @@ def main() -> int:
     args.page.write_text(render_page(stored, plots=args.page.parent / "plots"), encoding="utf-8")
     print(f"wrote {args.results.name} and {args.page.name}"
           + (f" in {stored['suite_seconds'] / 60:.1f} min" if not args.render_only else ""))
+    if args.baseline and not args.render_only:
+        print("\nbefore and after, same run (quality: worse when lower by more than 0.01; time, memory: when higher "
+              "by more than 10%; rates: when lower by more than 10%):")
+        for area in chosen:
+            print(before_after_text(area.name, stored["areas"][area.name]))
     if failed:
         print(f"bench: error: {', '.join(failed)} failed (see above)", file=sys.stderr)
         return 1

@@ -21,7 +21,8 @@ from graphrisk.errors import InputError
 from graphrisk.io.readers import read_columns
 from graphrisk.io.validate import as_ids
 
-__all__ = ["check_limit", "read_source", "as_ids", "as_numbers", "as_amounts", "as_flags", "missing_columns_error"]
+__all__ = ["check_limit", "read_source", "as_ids", "as_numbers", "as_amounts", "as_flags", "as_times_after",
+           "missing_columns_error"]
 
 _SHOWN_COLUMNS = 12
 
@@ -178,6 +179,26 @@ def as_flags(values: pd.Series) -> pd.Series:
     if _unparsed(values, numbers) or not numbers.dropna().isin([0.0, 1.0]).all():
         return values
     return numbers.astype("Int8")
+
+
+def as_times_after(origin: pd.Timestamp, amounts: pd.Series, unit: str) -> pd.Series:
+    """``origin`` plus ``amounts`` of ``unit`` as UTC timestamps.
+
+    A missing amount, or one so large that the time is out of the representable range
+    (about 1677 to 2262), gives ``NaT``: validation then rejects the row for its timestamp
+    instead of the whole file failing.
+
+    Examples
+    --------
+    >>> origin = pd.Timestamp("2016-01-01", tz="UTC")
+    >>> as_times_after(origin, pd.Series([1.0, None, 1e300]), "h").tolist()
+    [Timestamp('2016-01-01 01:00:00+0000', tz='UTC'), NaT, NaT]
+    """
+    amounts = amounts.astype("float64")
+    nanoseconds = amounts * pd.Timedelta(1, unit=unit).value
+    limit = 9.2e18  # just inside the int64 nanoseconds that pandas times and durations hold
+    inside = (nanoseconds.abs() < limit) & ((nanoseconds + origin.value).abs() < limit)
+    return (origin + pd.to_timedelta(amounts.where(inside), unit=unit)).astype("datetime64[ns, UTC]")
 
 
 def _unparsed(values: pd.Series, numbers: pd.Series) -> bool:

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from graphrisk.loaders._read import as_amounts, as_flags, as_ids, as_numbers, read_source
+from graphrisk.loaders._read import as_amounts, as_flags, as_ids, as_numbers, as_times_after, read_source
 from graphrisk.loaders.tables import CanonicalTables, payer_labels
 
 __all__ = ["load_ieee_cis", "IEEE_COLUMNS", "IEEE_REFERENCE", "USER_KEY", "CARD_KEY"]
@@ -118,8 +118,8 @@ def load_ieee_cis(
 
 
 def _after(reference: pd.Timestamp, seconds: pd.Series) -> pd.Series:
-    """``reference`` plus a number of seconds, as UTC timestamps (NaT where the number is missing)."""
-    return (reference + pd.to_timedelta(seconds, unit="s")).astype("datetime64[ns, UTC]")
+    """``reference`` plus a number of seconds, as UTC timestamps (NaT where the number is missing or out of range)."""
+    return as_times_after(reference, seconds, "s")
 
 
 def _key(raw: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:

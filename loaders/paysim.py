@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from graphrisk.loaders._read import as_amounts, as_flags, as_ids, as_numbers, read_source
+from graphrisk.loaders._read import as_amounts, as_flags, as_ids, as_numbers, as_times_after, read_source
 from graphrisk.loaders.tables import CanonicalTables, payer_labels
 
 __all__ = ["load_paysim", "PAYSIM_COLUMNS", "PAYSIM_ORIGIN"]
@@ -93,7 +93,7 @@ def load_paysim(
     transactions = pd.DataFrame(
         {
             "transaction_id": pd.Series(np.arange(1, len(raw) + 1), dtype="string"),
-            "timestamp": (origin + pd.to_timedelta(step, unit="h")).astype("datetime64[ns, UTC]"),
+            "timestamp": as_times_after(origin, step, "h"),
             "user_id": as_ids(raw["nameOrig"]),
             "merchant_id": destination.where(is_merchant),
             "counterparty_id": destination.where(~is_merchant),

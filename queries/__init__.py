@@ -65,6 +65,7 @@ from collections.abc import Mapping
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
+from graphrisk.errors import InputError
 from graphrisk.queries.header import QueryInfo, QueryParameter, parse_query
 from graphrisk.queries.read_only import check_read_only
 from graphrisk.queries.scan import used_parameters
@@ -78,10 +79,6 @@ __all__ = [
     "parse_query", "convert_parameters", "convert_value", "check_read_only", "used_parameters", "run_query",
 ]
 
-# ``doctest.testmod(graphrisk.queries)`` (tests/unit) only finds examples on objects defined here, and the
-# submodules are not on the pytest paths; name the re-exported functions so their examples keep running.
-__test__ = {f.__name__: f for f in (parse_query, check_read_only, used_parameters, convert_value, convert_parameters)}
-
 
 def list_queries() -> list[str]:
     """Names of the shipped queries (file names without ``.cypher``), sorted."""
@@ -93,11 +90,11 @@ def read_query(name: str) -> str:
 
     Raises
     ------
-    ValueError
-        No query has that name; the message lists the known ones.
+    InputError
+        No query has that name; the message lists the known ones (a ``ValueError`` too).
     """
     if name not in list_queries():
-        raise ValueError(f"unknown query {name!r}; known: {', '.join(list_queries())}")
+        raise InputError(f"unknown query {name!r}; known: {', '.join(list_queries())}")
     return (files(__name__) / f"{name}.cypher").read_text(encoding="utf-8")
 
 
@@ -106,8 +103,8 @@ def describe_query(name: str) -> QueryInfo:
 
     Raises
     ------
-    ValueError
-        No query has that name, or its header is malformed.
+    InputError
+        No query has that name, or its header is malformed (a ``ValueError`` too).
     """
     return parse_query(read_query(name), name)
 
@@ -131,8 +128,8 @@ def run_query(runner: QueryRunner, info: QueryInfo, parameters: Mapping[str, Any
 
     Raises
     ------
-    ValueError
-        The text writes (nothing is sent to the server).
+    InputError
+        The text writes (nothing is sent to the server; a ``ValueError`` too).
     """
     check_read_only(info.text)  # the package's name: tests patch graphrisk.queries.check_read_only
     return runner.read(info.text, dict(parameters))

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from graphrisk.errors import InputError
 from graphrisk.queries.scan import used_parameters
 from graphrisk.queries.values import PARAMETER_TYPES, convert_value
 
@@ -80,14 +81,14 @@ class QueryInfo:
 
         Raises
         ------
-        ValueError
-            The query has no such parameter; the message lists its parameters.
+        InputError
+            The query has no such parameter; the message lists its parameters (a ``ValueError`` too).
         """
         for parameter in self.parameters:
             if parameter.name == name:
                 return parameter
         known = ", ".join(p.name for p in self.parameters) or "none"
-        raise ValueError(f"query {self.name!r} has no parameter {name!r}; its parameters: {known}")
+        raise InputError(f"query {self.name!r} has no parameter {name!r}; its parameters: {known}")
 
 
 _PARAMETER_LINE = re.compile(r"^\s{2,}\$(\w+)\s+(\S+)\s+(\S.*)$")
@@ -115,7 +116,7 @@ def _sections(lines: list[str], name: str) -> dict[str, list[str]]:
             continue
         sections[current].append(line)
     if not sections["title"] or not sections["title"][0].strip():
-        raise ValueError(f"query {name!r}: the header must start with a '// <title>' line")
+        raise InputError(f"query {name!r}: the header must start with a '// <title>' line")
     return sections
 
 
@@ -132,27 +133,27 @@ def _parse_parameters(lines: list[str], name: str) -> tuple[QueryParameter, ...]
         elif raw and len(line) - len(line.lstrip()) >= indent + 4:
             raw[-1][2] += " " + line.strip()
         else:
-            raise ValueError(f"query {name!r}: cannot read the parameter line {line.strip()!r} "
+            raise InputError(f"query {name!r}: cannot read the parameter line {line.strip()!r} "
                              "(expected '$name TYPE description (required|optional|default VALUE)')")
     parameters = []
     for pname, ptype, description in raw:
         if ptype not in PARAMETER_TYPES:
-            raise ValueError(f"query {name!r}: parameter ${pname} has unknown type {ptype!r} "
+            raise InputError(f"query {name!r}: parameter ${pname} has unknown type {ptype!r} "
                              f"(known: {', '.join(PARAMETER_TYPES)})")
         tag = _TAG.search(description)
         if tag is None:
-            raise ValueError(f"query {name!r}: parameter ${pname} must end its description with "
+            raise InputError(f"query {name!r}: parameter ${pname} must end its description with "
                              "(required), (optional) or (default VALUE)")
         default = None
         if tag.group(2) is not None:
             try:
                 default = convert_value(tag.group(2).strip(), ptype, pname)
             except ValueError as e:
-                raise ValueError(f"query {name!r}: bad default: {e}") from e
+                raise InputError(f"query {name!r}: bad default: {e}") from e
         parameters.append(QueryParameter(pname, ptype, description, tag.group(1) == "required", default))
     names = [p.name for p in parameters]
     if len(set(names)) != len(names):
-        raise ValueError(f"query {name!r}: a parameter is declared twice ({', '.join(names)})")
+        raise InputError(f"query {name!r}: a parameter is declared twice ({', '.join(names)})")
     return tuple(parameters)
 
 
@@ -180,9 +181,10 @@ def parse_query(text: str, name: str, *, strict: bool = True) -> QueryInfo:
 
     Raises
     ------
-    ValueError
+    InputError
         The header is malformed, or a ``$parameter`` used by the Cypher is not declared
         (or, when strict, a declared one is not used). The message names the query.
+        A ``ValueError`` too.
 
     Examples
     --------
@@ -193,7 +195,7 @@ def parse_query(text: str, name: str, *, strict: bool = True) -> QueryInfo:
     lines = _header_lines(text)
     if not lines:
         if strict:
-            raise ValueError(f"query {name!r} has no '//' header (title, purpose, Parameters:, Example:)")
+            raise InputError(f"query {name!r} has no '//' header (title, purpose, Parameters:, Example:)")
         lines = [name]
     sections = _sections(lines, name)
     title, purpose = sections["title"][0].strip(), _paragraph(sections["purpose"])
@@ -203,12 +205,12 @@ def parse_query(text: str, name: str, *, strict: bool = True) -> QueryInfo:
         missing = [what for what, ok in (("a purpose", bool(purpose)), ("a 'Parameters:' section", has_parameter_section),
                                          ("an 'Example:' section", bool(example))) if not ok]
         if missing:
-            raise ValueError(f"query {name!r}: the header lacks {', '.join(missing)}")
+            raise InputError(f"query {name!r}: the header lacks {', '.join(missing)}")
     parameters = _parse_parameters(sections["parameters"], name)
     used, declared = used_parameters(text), {p.name for p in parameters}
     if used - declared:
-        raise ValueError(f"query {name!r} uses undeclared parameters {', '.join(sorted('$' + p for p in used - declared))}: "
+        raise InputError(f"query {name!r} uses undeclared parameters {', '.join(sorted('$' + p for p in used - declared))}: "
                          "declare them in a '// Parameters:' header section")
     if strict and declared - used:
-        raise ValueError(f"query {name!r} declares unused parameters {', '.join(sorted('$' + p for p in declared - used))}")
+        raise InputError(f"query {name!r} declares unused parameters {', '.join(sorted('$' + p for p in declared - used))}")
     return QueryInfo(name, title, purpose, parameters, example, text)

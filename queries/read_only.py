@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from graphrisk.errors import InputError
 from graphrisk.queries.scan import code_only
 
 __all__ = ["check_read_only"]
@@ -33,11 +34,11 @@ def check_read_only(text: str) -> None:
 
     Raises
     ------
-    ValueError
+    InputError
         The text has a writing or administration clause (``CREATE``, ``MERGE``, ``SET``,
         ``DELETE``, ``DETACH``, ``REMOVE``, ``DROP``, ``FOREACH``, ``LOAD CSV``,
         ``... IN TRANSACTIONS``...) or calls a procedure (only ``CALL {`` subqueries are
-        allowed). The message gives the line.
+        allowed). The message gives the line. A ``ValueError`` too.
 
     Examples
     --------
@@ -45,7 +46,7 @@ def check_read_only(text: str) -> None:
     >>> check_read_only("match (n) detach delete n")
     Traceback (most recent call last):
     ...
-    ValueError: line 1: DETACH writes to the database; only read-only queries may run
+    graphrisk.errors.InputError: line 1: DETACH writes to the database; only read-only queries may run
     """
     code = code_only(text)
     for pattern, what in ((_WRITING, "writes to the database"), (_PROCEDURE_CALL, "calls a procedure")):
@@ -53,4 +54,4 @@ def check_read_only(text: str) -> None:
         if found:
             line = code.count("\n", 0, found.start()) + 1
             word = " ".join(found.group(0).upper().split())
-            raise ValueError(f"line {line}: {word} {what}; only read-only queries may run")
+            raise InputError(f"line {line}: {word} {what}; only read-only queries may run")

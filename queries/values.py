@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from graphrisk.errors import InputError
+
 if TYPE_CHECKING:  # the header module imports this one at run time
     from graphrisk.queries.header import QueryInfo
 
@@ -32,8 +34,11 @@ def convert_value(text: str, type_: str, name: str) -> Any:
 
     Raises
     ------
+    InputError
+        The text is not a value of that type; the message names the parameter (a
+        ``ValueError`` too).
     ValueError
-        The text is not a value of that type; the message names the parameter.
+        ``type_`` is not one of :data:`PARAMETER_TYPES`.
 
     Examples
     --------
@@ -65,7 +70,7 @@ def convert_value(text: str, type_: str, name: str) -> Any:
     except ValueError as e:
         hint = {"INTEGER": "a whole number such as 50", "FLOAT": "a number such as 0.5",
                 "BOOLEAN": "true or false", "DATETIME": "an ISO 8601 date or date-time such as 2024-03-01"}
-        raise ValueError(f"parameter {name}: expected {hint[type_]}, got {text!r}") from e
+        raise InputError(f"parameter {name}: expected {hint[type_]}, got {text!r}") from e
     raise ValueError(f"parameter {name}: unknown type {type_!r} (known: {', '.join(PARAMETER_TYPES)})")
 
 
@@ -90,9 +95,9 @@ def convert_parameters(info: QueryInfo, values: Mapping[str, str]) -> dict[str, 
 
     Raises
     ------
-    ValueError
+    InputError
         An unknown parameter, a missing required one, or a value that is not of the
-        declared type; the message names the parameter.
+        declared type; the message names the parameter (a ``ValueError`` too).
     TypeError
         A value is not a string.
 
@@ -105,10 +110,10 @@ def convert_parameters(info: QueryInfo, values: Mapping[str, str]) -> dict[str, 
     >>> convert_parameters(info, {"user_id": "u5", "max_hub": "many"})
     Traceback (most recent call last):
     ...
-    ValueError: parameter max_hub: expected a whole number such as 50, got 'many'
+    graphrisk.errors.InputError: parameter max_hub: expected a whole number such as 50, got 'many'
     """
     for key in values:
-        info.parameter(key)  # unknown -> ValueError listing the known ones
+        info.parameter(key)  # unknown -> InputError listing the known ones
     converted: dict[str, Any] = {}
     for parameter in info.parameters:
         text = values.get(parameter.name)
@@ -116,7 +121,7 @@ def convert_parameters(info: QueryInfo, values: Mapping[str, str]) -> dict[str, 
             raise TypeError(f"parameter {parameter.name}: expected the text of a value, got {type(text).__name__}")
         if text is None or not text.strip():
             if parameter.required:
-                raise ValueError(f"query {info.name!r} needs --param {parameter.name}=... "
+                raise InputError(f"query {info.name!r} needs --param {parameter.name}=... "
                                  f"({parameter.type}: {parameter.description})")
             converted[parameter.name] = parameter.default
         else:

@@ -12,7 +12,8 @@ import sys
 
 import pandas as pd
 
-from graphrisk.cli.options import add_input_options, graph_from_files
+from graphrisk.cli.options import add_graph_input_options, graph_input, number_between
+from graphrisk.errors import InputError
 from graphrisk.feedback.champion import SHOWN_METRICS, ChampionComparison, compare_models, heldout_overlap
 from graphrisk.feedback.registry import ModelRegistry
 from graphrisk.io.readers import check_required_columns, read_chunks
@@ -42,17 +43,17 @@ def add_parser(commands) -> None:
     parser.add_argument("--registry", metavar="DIR", help="model registry folder: versions, metrics, current version")
     parser.add_argument("--training-labels", action="append", default=[], metavar="FILE",
                         help="labels a model trained on: warn when held-out users are among them (repeatable)")
-    parser.add_argument("--min-gain", type=float, default=0.0, metavar="F",
+    parser.add_argument("--min-gain", type=number_between(0, math.inf, high_open=True), default=0.0, metavar="F",
                         help="how much higher the challenger's AUC-PR must be (default: any amount)")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"), help="where to score")
-    add_input_options(parser)
+    add_graph_input_options(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``graphrisk compare``."""
     if args.champion is None and args.registry is None:
-        raise ValueError("give --champion DIR, or --registry DIR whose current version is the champion")
+        raise InputError("give --champion DIR, or --registry DIR whose current version is the champion")
     registry = ModelRegistry(args.registry) if args.registry else None
     current_at_start = registry.current() if registry is not None else None
     champion = args.champion
@@ -61,13 +62,16 @@ def run(args: argparse.Namespace) -> int:
         champion = None if current is None else str(current)
         print(f"champion: the registry's current version {registry.current()}" if current is not None
               else f"champion: none ({args.registry} has no current version yet)")
-    graph = graph_from_files(args, labels_needed="compare measures both models on held-out labelled users")
+    read = graph_input(args, labels_needed="compare measures both models on held-out labelled users")
+    graph = read.graph
     heldout = graph.labels
     for path in args.training_labels:
         _warn_overlap(heldout, path)
     comparison = compare_models(champion, args.challenger, graph, heldout, min_gain=args.min_gain,
                                 device=args.device)
-    comparison.data.update(transactions=str(args.transactions), labels=str(args.labels))
+    # where the held-out labels came from (not links/users: data["users"] is the count of held-out users)
+    comparison.data.update({key: read.source[key] for key in ("transactions", "labels", "input", "format")
+                            if key in read.source})
     print(render_comparison(comparison))
     decision = comparison.decision
     verb = "promoted" if decision.promote else "refused"

@@ -5,10 +5,16 @@ from __future__ import annotations
 import argparse
 import os
 
-from graphrisk.cli.options import add_input_options, graph_from_files, neo4j_config
+from graphrisk.cli.options import (
+    add_graph_input_options,
+    files_given,
+    graph_input,
+    neo4j_config,
+    number_between,
+    whole_number,
+)
 from graphrisk.cli.summary import graph_summary
 from graphrisk.cli.train import add_model_options, settings_from
-from graphrisk.errors import InputError
 
 __all__ = ["add_parser", "run"]
 
@@ -22,17 +28,18 @@ def add_parser(commands) -> None:
     parser = commands.add_parser(
         "demo", help="the main job end to end: world, graph, features, training, scores, rings, report",
         description="Generate a world with planted fraud rings (or take --transactions ... with --labels as ground "
-        "truth), build the graph, compute features, train the GNN on a leak-free split beside gradient-boosting "
-        "baselines, score every user, group rings, evaluate, and write scores.csv, rings.csv, metrics, the model "
-        "and a self-contained report.html into --out. No server needed; with NEO4J_URI set it also loads the "
-        "graph, writes the scores and rings back and prints the queries to open next.",
+        "truth, or an --input in a public format that carries labels), build the graph, compute features, train "
+        "the GNN on a leak-free split beside gradient-boosting baselines, score every user, group rings, evaluate, "
+        "and write scores.csv, rings.csv, metrics, the model and a self-contained report.html into --out. No "
+        "server needed; with NEO4J_URI set it also loads the graph, writes the scores and rings back and prints "
+        "the queries to open next.",
     )
     parser.add_argument("--out", default="out/demo", metavar="DIR", help="output folder (default: %(default)s)")
-    parser.add_argument("--world-users", type=int, default=DEMO_USERS, metavar="N",
+    parser.add_argument("--world-users", type=whole_number(100), default=DEMO_USERS, metavar="N",
                         help="accounts in the generated world (default: %(default)s)")
-    parser.add_argument("--fraud-share", type=float, default=DEMO_FRAUD_SHARE, metavar="F",
+    parser.add_argument("--fraud-share", type=number_between(0, 1), default=DEMO_FRAUD_SHARE, metavar="F",
                         help="share of accounts in fraud rings in the generated world (default: %(default)s)")
-    add_input_options(parser, transactions_required=False)
+    add_graph_input_options(parser)
     add_model_options(parser)
     parser.set_defaults(run=run)
 
@@ -51,10 +58,9 @@ def _generated(args: argparse.Namespace):
 
 
 def _from_files(args: argparse.Namespace):
-    if not args.labels:
-        raise InputError("--labels FILE is needed with --transactions: the demo evaluates against the ground truth")
-    graph = graph_from_files(args, labels_needed="the demo evaluates against the ground truth")
-    summary = {"input": args.transactions, "users": f"{len(graph.users):,}"}
+    read = graph_input(args, labels_needed="the demo evaluates against the ground truth")
+    graph = read.graph
+    summary = {"input": read.name, "users": f"{len(graph.users):,}"}
     return graph, graph.labels, summary
 
 
@@ -62,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     """Execute ``graphrisk demo``."""
     from graphrisk.jobs import run_main_job
 
-    graph, truth, summary = _from_files(args) if args.transactions else _generated(args)
+    graph, truth, summary = _from_files(args) if files_given(args) else _generated(args)
     options = settings_from(args)
     if not os.environ.get("NEO4J_URI"):
         result = run_main_job(graph, truth, args.out, seed=args.seed, detector_options=options, device=args.device, summary=summary,

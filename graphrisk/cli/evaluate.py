@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from graphrisk.cli.options import add_input_options, graph_from_files
+from graphrisk.cli.options import add_graph_input_options, graph_from_files, number_between
 from graphrisk.cli.train import add_model_options, settings_from
 from graphrisk.evaluate.compare import SPLITS, compare_systems
 from graphrisk.evaluate.plots import plot_pr_curves, plot_score_distributions
@@ -20,18 +20,20 @@ def add_parser(commands) -> None:
     """Register the ``evaluate`` command."""
     parser = commands.add_parser(
         "evaluate", help="compare the detector with gradient-boosting baselines on a leak-free split",
-        description="Split the users of --labels (ground truth: user_id,is_fraud[,ring_id]) so that whole rings "
+        description="Split the users of --labels (ground truth: user_id,is_fraud[,ring_id]; or the labels of an "
+        "--input in a public format that carries them) so that whole rings "
         "stay on one side, hide a share of the training fraud labels, train the GNN and three baselines (tabular "
         "GB, neighbour-aggregate GB, graph features + GB) on the same users, and report AUC-PR, AUC-ROC, "
         "precision and recall at k and ring recall on the same test users. Writes metrics.csv, metrics.json, "
         "pr_curves.png and score_distributions.png into --out.",
     )
-    add_input_options(parser)
+    add_graph_input_options(parser)
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
     parser.add_argument("--split", choices=SPLITS, default="ring", help="ring: random whole rings; temporal: the "
                         "accounts that appear last (default: %(default)s)")
-    parser.add_argument("--test-size", type=float, default=0.3, metavar="F", help="held-out share (default: %(default)s)")
-    parser.add_argument("--missing-label-share", type=float, default=0.15, metavar="F",
+    parser.add_argument("--test-size", type=number_between(0, 1, low_open=True, high_open=True), default=0.3,
+                        metavar="F", help="held-out share (default: %(default)s)")
+    parser.add_argument("--missing-label-share", type=number_between(0, 1, high_open=True), default=0.15, metavar="F",
                         help="share of training fraud labels hidden, as in practice (default: %(default)s)")
     add_model_options(parser)
     parser.set_defaults(run=run)

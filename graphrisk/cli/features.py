@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import argparse
 
-from graphrisk.cli.options import add_input_options, add_neo4j_options, neo4j_config
+from graphrisk.cli.options import (
+    add_graph_input_options,
+    add_neo4j_options,
+    check_input_choice,
+    graph_from_files,
+    neo4j_config,
+    whole_number,
+)
 from graphrisk.cli.progress import stage_bars
-from graphrisk.cli.summary import input_summary
+from graphrisk.errors import InputError
 from graphrisk.features import FAMILIES, compute_features, export_features
-from graphrisk.graph.build import build_graph
 from graphrisk.graph.projection import DEFAULT_HUB_CAP
+from graphrisk.io.writers import TABLE_SUFFIXES
 from graphrisk.store.reader import read_graph
 from graphrisk.store.runner import connect
 
@@ -21,35 +28,45 @@ def add_parser(commands) -> None:
     parser = commands.add_parser(
         "features", help="compute user features (files or Neo4j) into Parquet or CSV",
         description="Compute structure, community, centrality and temporal features per user and write them to "
-        "--out (.parquet or .csv). Read the canonical files, or the graph in Neo4j with --from-neo4j "
-        "(temporal features then need a load made with --keep-transactions).",
+        "--out (.parquet or .csv). Read the canonical files, a file in a public format (--input), or the graph in "
+        "Neo4j with --from-neo4j (temporal features then need a load made with --keep-transactions).",
     )
-    add_input_options(parser, transactions_required=False)
+    add_graph_input_options(parser, from_neo4j=True)
     add_neo4j_options(parser)
-    parser.add_argument("--from-neo4j", action="store_true", help="read the graph from Neo4j instead of files")
     parser.add_argument("--out", required=True, metavar="FILE", help="output .parquet or .csv")
-    parser.add_argument("--families", default=",".join(FAMILIES), help="comma-separated (default: %(default)s)")
-    parser.add_argument("--hub-cap", type=int, default=DEFAULT_HUB_CAP, metavar="N", help="identifier hub cap")
+    parser.add_argument("--families", type=_families, default=list(FAMILIES), metavar="NAMES",
+                        help=f"comma-separated (default: {','.join(FAMILIES)})")
+    parser.add_argument("--hub-cap", type=whole_number(2), default=DEFAULT_HUB_CAP, metavar="N",
+                        help="identifier hub cap")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(run=run)
 
 
+def _families(text: str) -> list[str]:
+    """argparse type: comma-separated feature families, each one of :data:`FAMILIES`."""
+    families = [f.strip() for f in text.split(",") if f.strip()]
+    unknown = [f for f in families if f not in FAMILIES]
+    if unknown or not families:
+        raise argparse.ArgumentTypeError(f"expected some of {','.join(FAMILIES)}, got {text!r}")
+    return families
+
+
 def run(args: argparse.Namespace) -> int:
     """Execute ``graphrisk features``."""
-    families = [f.strip() for f in args.families.split(",") if f.strip()]
+    families = args.families
+    check_input_choice(args)
+    if not args.out.lower().endswith(TABLE_SUFFIXES):  # before the work, not after it
+        raise InputError(f"--out {args.out}: use a .parquet or .csv file")
     if args.from_neo4j:
-        if args.transactions:
-            raise ValueError("give either --transactions (files) or --from-neo4j, not both")
         with connect(neo4j_config(args)) as runner:
             graph = read_graph(runner)
         print(f"read from Neo4j: {graph}")
+        if "temporal" in families and graph.transactions is None:
+            raise InputError("the graph in Neo4j has no transaction nodes, and the temporal features need them: "
+                             "load it with graphrisk load --keep-transactions, or leave temporal out of --families")
     else:
-        if not args.transactions:
-            raise ValueError("no input: give --transactions FILE or --from-neo4j")
-        graph, report = build_graph(args.transactions, args.links, args.users, args.labels, chunk_rows=args.chunk_rows)
-        report.write_rejects(args.rejects)
-        print(input_summary(report, args.rejects))
+        graph = graph_from_files(args)
     with stage_bars(not args.no_progress, unit="stages") as progress:
         features = compute_features(graph, families=families, hub_cap=args.hub_cap, seed=args.seed, progress=progress)
     path = export_features(features, args.out)

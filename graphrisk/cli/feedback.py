@@ -15,7 +15,7 @@ import pandas as pd
 
 from graphrisk.cli.options import add_input_options, add_neo4j_options, neo4j_config
 from graphrisk.cli.summary import graph_summary, input_summary
-from graphrisk.errors import StoreError
+from graphrisk.errors import InputError, StoreError
 from graphrisk.feedback.labels import merge_labels, read_labels
 from graphrisk.feedback.resolve import FeedbackResult, resolve_verdicts
 from graphrisk.feedback.store import read_store_verdicts, users_in_store
@@ -59,7 +59,7 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     """Execute ``graphrisk feedback``."""
     if bool(args.verdicts) == bool(args.from_neo4j):
-        raise ValueError("give the verdicts with --verdicts FILE or --from-neo4j (one of them)")
+        raise InputError("give the verdicts with --verdicts FILE or --from-neo4j (one of them)")
     needs_store = args.from_neo4j or not args.transactions
     with ExitStack() as stack:
         runner = _connect(stack, args) if needs_store else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from graphrisk.cli.options import whole_number
 from graphrisk.synth import WorldConfig, generate_world
 
 __all__ = ["add_parser", "run"]
@@ -19,7 +20,7 @@ def add_parser(commands) -> None:
         "world.json (settings and seed). Deterministic for a given seed.",
     )
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
-    parser.add_argument("--users", type=int, default=10_000, metavar="N", help="number of accounts (default: %(default)s)")
+    parser.add_argument("--users", type=whole_number(100), default=10_000, metavar="N", help="number of accounts (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: %(default)s)")
     parser.add_argument("--config", metavar="FILE", help="JSON file with generator settings (see WorldConfig)")
     parser.set_defaults(run=run)

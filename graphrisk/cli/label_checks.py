@@ -42,7 +42,7 @@ def check_labels(report: InputReport, labels: str | pd.DataFrame) -> None:
     >>> check_labels(report, "labels.csv")
     Traceback (most recent call last):
     ...
-    graphrisk.errors.InputError: labels.csv: no label row names a user of the other inputs (1 of 1 rows have an unknown user_id); is this the labels file of these transactions?
+    graphrisk.errors.InputError: labels.csv: no label row names a user of the other inputs (1 of 1 rows have ...
     """
     counts = next((t for t in report.tables if t.table == "labels"), None)
     if counts is None or counts.rows_loaded:

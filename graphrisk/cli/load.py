@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 
 from graphrisk.cli.options import (
-    add_format_options, add_input_options, add_neo4j_options, check_input_choice, input_tables, neo4j_config,
+    add_graph_input_options,
+    add_neo4j_options,
+    check_input_choice,
+    graph_input,
+    neo4j_config,
+    positive_int,
 )
 from graphrisk.cli.progress import stage_bars
-from graphrisk.cli.summary import graph_summary, input_summary, store_summary
-from graphrisk.graph.build import build_graph
+from graphrisk.cli.summary import store_summary
 from graphrisk.store.loader import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, load_graph
 from graphrisk.store.runner import connect
 
@@ -24,11 +28,12 @@ def add_parser(commands) -> None:
         "Loading the same input again changes nothing; an interrupted load resumes where it stopped. "
         "Give either --transactions (with --links/--users/--labels) or --input in a public format.",
     )
-    add_input_options(parser, transactions_required=False)
-    add_format_options(parser)
+    add_graph_input_options(parser)
     add_neo4j_options(parser)
-    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N", help="rows per transaction")
-    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N", help="transactions written at once (default: %(default)s)")
+    parser.add_argument("--batch-size", type=positive_int, default=DEFAULT_BATCH_SIZE, metavar="N",
+                        help="rows per transaction")
+    parser.add_argument("--workers", type=positive_int, default=DEFAULT_WORKERS, metavar="N",
+                        help="transactions written at once (default: %(default)s)")
     parser.add_argument("--keep-transactions", action="store_true", help="also write one :Transaction node per transaction")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(run=run)
@@ -37,18 +42,9 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     """Execute ``graphrisk load``."""
     check_input_choice(args)
-    config = neo4j_config(args)
-    inputs, described = input_tables(args)
-    if described is not None:
-        print(described)
-    with stage_bars(not args.no_progress) as progress:
-        graph, report = build_graph(
-            **inputs,
-            keep_transactions=args.keep_transactions, chunk_rows=args.chunk_rows, progress=progress,
-        )
-    report.write_rejects(args.rejects)
-    print(input_summary(report, args.rejects))
-    print(graph_summary(graph))
+    config = neo4j_config(args)  # before reading: a missing URI or a bad config file fails fast
+    read = graph_input(args, keep_transactions=args.keep_transactions, progress=not args.no_progress)
+    graph, report = read.graph, read.report
     with connect(config) as runner, stage_bars(not args.no_progress, unit="items") as progress:
         stored = load_graph(
             runner, graph, batch_size=args.batch_size, workers=args.workers,

@@ -1,7 +1,9 @@
 """``graphrisk`` command line: a thin layer over the library.
 
-Expected failures (bad input, unreachable database) print one line on stderr and exit
-with status 1; usage errors exit with 2.
+Expected failures (a :class:`~graphrisk.errors.GraphRiskError`: bad input, bad settings,
+unreachable database; or an error the Neo4j driver raises after connecting) print one line
+on stderr and exit with status 1; usage errors exit with 2; anything else is a bug and
+keeps its traceback.
 """
 
 from __future__ import annotations
@@ -14,8 +16,20 @@ from collections.abc import Sequence
 from neo4j.exceptions import DriverError, Neo4jError
 
 from graphrisk import __version__
-from graphrisk.cli import demo, evaluate, features, generate, load, query, score, serve, train
-from graphrisk.cli import compare, feedback, verdict
+from graphrisk.cli import (
+    compare,
+    demo,
+    evaluate,
+    features,
+    feedback,
+    generate,
+    load,
+    query,
+    score,
+    serve,
+    train,
+    verdict,
+)
 from graphrisk.cli.driver_log import install_driver_log
 from graphrisk.errors import GraphRiskError
 
@@ -42,8 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_driver_log()
     try:
         return int(args.run(args))
-    except (GraphRiskError, ValueError) as e:
-        print(f"graphrisk {args.command}: error: {e}", file=sys.stderr)
+    except GraphRiskError as e:  # expected failures only: any other exception is a bug and keeps its traceback
+        print(f"graphrisk {args.command}: error: {_one_line(str(e))}", file=sys.stderr)
         return 1
     except (Neo4jError, DriverError) as e:
         # a failure after connecting (server stopped mid-load, constraint violation...)
@@ -53,6 +67,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"graphrisk {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line: its lines, stripped and without the empty ones, joined by a space."""
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 if __name__ == "__main__":  # pragma: no cover

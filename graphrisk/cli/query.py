@@ -24,7 +24,13 @@ from typing import Any
 from graphrisk.cli.options import add_neo4j_options, neo4j_config, positive_rows
 from graphrisk.errors import InputError
 from graphrisk.queries import (
-    QueryInfo, QueryParameter, check_read_only, convert_parameters, describe_query, list_queries, parse_query,
+    QueryInfo,
+    QueryParameter,
+    check_read_only,
+    convert_parameters,
+    describe_query,
+    list_queries,
+    parse_query,
     run_query,
 )
 from graphrisk.store.runner import connect
@@ -71,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     """Execute ``graphrisk query``."""
     if args.list:
         if args.name or args.file:
-            raise ValueError("--list takes no NAME or --file")
+            raise InputError("--list takes no NAME or --file")
         print(query_listing())
         return 0
     info = _resolve(args)
@@ -95,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _resolve(args: argparse.Namespace) -> QueryInfo:
     if args.name and args.file:
-        raise ValueError("give a query NAME or --file PATH, not both")
+        raise InputError("give a query NAME or --file PATH, not both")
     if args.file:
         path = Path(args.file)
         try:
@@ -107,22 +113,22 @@ def _resolve(args: argparse.Namespace) -> QueryInfo:
         _refuse_writes(text, path.stem)  # before its header is read: the reason that matters first
         return parse_query(text, path.stem, strict=False)
     if not args.name:
-        raise ValueError("give a query NAME (see graphrisk query --list) or --file PATH")
+        raise InputError("give a query NAME (see graphrisk query --list) or --file PATH")
     return describe_query(args.name)
 
 
 def _refuse_writes(text: str, name: str) -> None:
     try:
         check_read_only(text)
-    except ValueError as e:
-        raise ValueError(f"query {name!r} is refused: {e}") from e
+    except InputError as e:
+        raise InputError(f"query {name!r} is refused: {e}") from e
 
 
 def _param_values(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
     values: dict[str, str] = {}
     for key, value in pairs:
         if key in values:
-            raise ValueError(f"parameter {key} is given twice")
+            raise InputError(f"parameter {key} is given twice")
         values[key] = value
     return values
 

@@ -13,7 +13,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from graphrisk.cli.options import add_input_options, add_neo4j_options, graph_from_files, neo4j_config
+from graphrisk.cli.options import (
+    add_graph_input_options,
+    add_neo4j_options,
+    check_input_choice,
+    graph_from_files,
+    neo4j_config,
+    positive_int,
+    whole_number,
+)
 from graphrisk.cli.progress import stage_bars
 from graphrisk.cli.summary import graph_summary
 from graphrisk.errors import InputError
@@ -28,7 +36,8 @@ def add_parser(commands) -> None:
     parser = commands.add_parser(
         "score", help="score every user with a trained model (to files and/or back into Neo4j)",
         description="Score every user of the input with the model in --model (no retraining: new users, devices "
-        "and merchants are fine). The input is files (--transactions ...) or the graph in Neo4j (--from-neo4j). "
+        "and merchants are fine). The input is files (--transactions ... or --input in a public format) or the "
+        "graph in Neo4j (--from-neo4j). "
         "--out writes user_id,risk_score,flagged,ring_id and the top reasons (.csv or .parquet); --rings one row "
         "per ring. --write-neo4j writes risk_score, flagged, ring_id, risk_reasons, scored_at and model_version on "
         "each :User and a :Ring node per ring with MEMBER_OF relationships; rings keep their id as they grow, "
@@ -38,16 +47,21 @@ def add_parser(commands) -> None:
         "--drift writes the per-feature table. Exit status: 0 done (drift warnings included), 1 error, "
         "3 drift warnings with --fail-on-drift (nothing written then but --drift), 130 interrupted.",
     )
-    add_input_options(parser, transactions_required=False)
-    parser.add_argument("--from-neo4j", action="store_true", help="read the graph from Neo4j instead of files")
+    add_graph_input_options(parser, from_neo4j=True)
     parser.add_argument("--model", required=True, metavar="DIR", help="model directory from graphrisk train")
     parser.add_argument("--out", metavar="FILE", help="scores, .csv or .parquet")
     parser.add_argument("--rings", metavar="FILE", help="also write the rings table (.csv or .parquet)")
-    parser.add_argument("--reasons", type=int, default=3, metavar="N", help="reasons per user (default: %(default)s)")
+    parser.add_argument("--reasons", type=whole_number(0), default=3, metavar="N",
+                        help="reasons per user (default: %(default)s)")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument("--points", action="store_true",
                         help="add a risk_points column: a credit-style scale where higher is safer (600 = odds of "
                         "50:1 that the user is legitimate, every 20 points double the odds; 300-900)")
+    parser.add_argument("--node-inputs", metavar="DIR",
+                        help="score with the node inputs (graph features) saved by an earlier --save-node-inputs instead "
+                        "of computing them: accounts, merchants and identifiers absent from them get the training "
+                        "mean, as in the real-time service between two full scorings")
+    parser.add_argument("--save-node-inputs", metavar="DIR", help="write the node inputs scored, one Parquet per node type")
     drift = parser.add_argument_group("drift")
     drift.add_argument("--drift", metavar="FILE",
                        help="write the drift table: PSI and status per input feature (.csv or .parquet)")
@@ -58,7 +72,7 @@ def add_parser(commands) -> None:
     group.add_argument("--write-neo4j", action="store_true", help="write scores and rings into Neo4j")
     group.add_argument("--entity-scores", action="store_true",
                        help="also write risk_score and flagged_users on merchants, devices and other identifiers")
-    group.add_argument("--batch-size", type=int, default=DEFAULT_WRITE_BATCH, metavar="N",
+    group.add_argument("--batch-size", type=positive_int, default=DEFAULT_WRITE_BATCH, metavar="N",
                        help="users per transaction (default: %(default)s)")
     group.add_argument("--no-progress", action="store_true", help="no progress bars")
     add_neo4j_options(parser)
@@ -66,14 +80,12 @@ def add_parser(commands) -> None:
 
 
 def _check(args: argparse.Namespace) -> None:
-    if args.from_neo4j == bool(args.transactions):
-        raise InputError("give either --transactions FILE (with --links/--users) or --from-neo4j")
-    if args.from_neo4j and (args.links or args.users or args.labels):
-        raise InputError("--links/--users/--labels go with --transactions, not with --from-neo4j")
+    check_input_choice(args)  # files (canonical tables or --input) or --from-neo4j: exactly one
     if not (args.out or args.rings or args.write_neo4j or args.drift):
         raise InputError("nothing to write: give --out FILE, --rings FILE, --drift FILE and/or --write-neo4j")
-    if args.drift and not args.drift.lower().endswith(TABLE_SUFFIXES):
-        raise InputError(f"--drift {args.drift}: use a .csv or .parquet file")
+    for flag, path in (("--out", args.out), ("--rings", args.rings), ("--drift", args.drift)):
+        if path and not path.lower().endswith(TABLE_SUFFIXES):
+            raise InputError(f"{flag} {path}: use a .csv or .parquet file")
 
 
 def _read_graph(config):
@@ -115,27 +127,44 @@ def _report_drift(args: argparse.Namespace, report) -> bool:
     return report.drifted
 
 
+def _saved_inputs(folder: str, graph) -> dict:
+    """Node inputs from ``--node-inputs``, with a note on the users they lack."""
+    from graphrisk.model.inputs import read_node_inputs
+
+    inputs = read_node_inputs(folder)
+    users = graph.users["user_id"].astype(str)
+    absent = int((~users.isin(inputs["user"].index)).sum()) if "user" in inputs else len(users)
+    print(f"note: node inputs from {folder}: {absent:,} of {len(users):,} users are not in them and get the training "
+          "mean, as do merchants and identifiers not in them")
+    return inputs
+
+
 def run(args: argparse.Namespace) -> int:
     """Execute ``graphrisk score``."""
     from graphrisk.model.detector import RiskDetector  # torch loads only when a model is needed
-    from graphrisk.model.inputs import node_inputs
 
     _check(args)
     config = neo4j_config(args) if (args.write_neo4j or args.from_neo4j) else None  # fail fast without a URI
     detector = RiskDetector.load(args.model, device=args.device)  # fail fast on a bad model
     graph = _read_graph(config) if args.from_neo4j else graph_from_files(args)
-    inputs = node_inputs(graph, seed=detector.settings.seed)  # computed once, for the scores and the drift
-    scores = detector.score(graph, reasons=args.reasons, inputs=inputs)
-    rings = detector.rings_.table
+    for note in detector.notes_:
+        print(f"note: {note}")
+    inputs = _saved_inputs(args.node_inputs, graph) if args.node_inputs else None
+    result = detector.score_users(graph, reasons=args.reasons, inputs=inputs)
+    if args.save_node_inputs:
+        from graphrisk.model.inputs import write_node_inputs
+
+        print(f"node inputs -> {write_node_inputs(result.inputs, args.save_node_inputs)}")
+    scores, rings = result.scores, result.rings.table
     if args.points:
         from graphrisk.model.calibration import risk_points
 
         scores.insert(scores.columns.get_loc("risk_score") + 1, "risk_points", risk_points(scores["risk_score"]))
-    for note in detector.schema_notes_:
+    for note in result.notes:
         print(f"note: {note}")
     print(f"scored {len(scores):,} users with model {detector.version_}: {int(scores['flagged'].sum()):,} flagged "
           f"(risk >= {detector.threshold_:.3f}), {len(rings):,} rings")
-    if _report_drift(args, detector.drift(graph, inputs=inputs)) and args.fail_on_drift:
+    if _report_drift(args, result.drift) and args.fail_on_drift:
         print("graphrisk score: stopped: drift past the warning thresholds (--fail-on-drift): no scores written",
               file=sys.stderr)
         return 3

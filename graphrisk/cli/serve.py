@@ -6,7 +6,7 @@ import argparse
 import sys
 import threading
 
-from graphrisk.cli.options import add_input_options, graph_from_files
+from graphrisk.cli.options import add_graph_input_options, check_input_choice, graph_input, whole_number
 from graphrisk.errors import InputError
 from graphrisk.serve.limits import DEFAULT_MAX_BODY, MIN_MAX_BODY
 
@@ -25,7 +25,7 @@ def add_parser(commands) -> None:
         "start, on POST /refresh and every --refresh-every seconds. Also GET /users/ID, GET /health, and the "
         "OpenAPI schema at /openapi.json (browsable at /docs). Binds to 127.0.0.1 unless told otherwise.",
     )
-    add_input_options(parser)
+    add_graph_input_options(parser)
     parser.add_argument("--model", required=True, metavar="DIR", help="model directory from graphrisk train")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
@@ -33,7 +33,8 @@ def add_parser(commands) -> None:
                         help="largest request body, 413 above (default: %(default)s)")
     parser.add_argument("--refresh-every", type=float, default=0.0, metavar="SECONDS",
                         help="recompute every input and score this often (default: only on POST /refresh)")
-    parser.add_argument("--reasons", type=int, default=3, metavar="N", help="reasons per account (default: %(default)s)")
+    parser.add_argument("--reasons", type=whole_number(0), default=3, metavar="N",
+                        help="reasons per account (default: %(default)s)")
     parser.set_defaults(run=run)
 
 
@@ -59,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from graphrisk.serve.app import create_app
     from graphrisk.serve.scorer import LiveScorer
 
+    check_input_choice(args)  # cheap, before the model is loaded
     if args.max_body < MIN_MAX_BODY:
         raise InputError(f"--max-body must be at least {MIN_MAX_BODY} bytes (a transaction needs a few hundred)")
     if args.refresh_every < 0:
@@ -66,10 +68,11 @@ def run(args: argparse.Namespace) -> int:
     # one request touches a few hundred rows: a second intra-op thread only adds synchronisation
     torch.set_num_threads(1)
     detector = RiskDetector.load(args.model, device="cpu")
-    graph = graph_from_files(args)
-    scorer = LiveScorer(detector, graph, links=args.links, users=args.users, reasons=args.reasons)
+    read = graph_input(args)
+    graph = read.graph
+    scorer = LiveScorer(detector, graph, links=read.tables["links"], users=read.tables["users"], reasons=args.reasons)
     health = scorer.health()
-    for note in scorer.notes:
+    for note in [*detector.notes_, *scorer.notes]:
         print(f"note: {note}", file=sys.stderr, flush=True)
     print(f"model {detector.version_}: {health['users']:,} users scored in {health['full_scoring_seconds']} s; "
           f"serving on http://{args.host}:{args.port} (POST /score, GET /health, docs at /docs)", flush=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from graphrisk.cli.options import add_input_options, graph_from_files
+from graphrisk.cli.options import add_graph_input_options, graph_from_files, positive_int
 from graphrisk.model.settings import CALIBRATIONS, CONVS, DetectorSettings
 
 __all__ = ["add_parser", "run", "add_model_options"]
@@ -15,10 +15,11 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     defaults = DetectorSettings()
     group = parser.add_argument_group("model")
     group.add_argument("--conv", choices=CONVS, default=defaults.conv, help="relation operator (default: %(default)s)")
-    group.add_argument("--hidden", type=int, default=defaults.hidden, metavar="N", help="embedding width")
-    group.add_argument("--layers", type=int, default=defaults.layers, metavar="N", help="message-passing rounds")
-    group.add_argument("--epochs", type=int, default=defaults.epochs, metavar="N", help="most epochs")
-    group.add_argument("--patience", type=int, default=defaults.patience, metavar="N",
+    group.add_argument("--hidden", type=positive_int, default=defaults.hidden, metavar="N", help="embedding width")
+    group.add_argument("--layers", type=positive_int, default=defaults.layers, metavar="N",
+                       help="message-passing rounds")
+    group.add_argument("--epochs", type=positive_int, default=defaults.epochs, metavar="N", help="most epochs")
+    group.add_argument("--patience", type=positive_int, default=defaults.patience, metavar="N",
                        help="stop after N epochs without a better validation AUC-PR")
     group.add_argument("--seed", type=int, default=defaults.seed)
     group.add_argument("--calibration", choices=CALIBRATIONS, default=defaults.calibration,
@@ -39,9 +40,10 @@ def add_parser(commands) -> None:
         "train", help="train the detector on labelled users and save the model",
         description="Build the graph from every transaction, train the heterogeneous GNN on the users in --labels "
         "(user_id,is_fraud for the labelled subset; optional ring_id keeps rings on one side of the validation "
-        "split) and write the model directory: weights.pt and model.json.",
+        "split), or on the labels of an --input in a public format that carries them, and write the model "
+        "directory: weights.pt and model.json.",
     )
-    add_input_options(parser)
+    add_graph_input_options(parser)
     parser.add_argument("--model", required=True, metavar="DIR", help="model directory to write")
     parser.add_argument("--feedback", metavar="FILE", help="labels from graphrisk feedback, merged over --labels "
                         "(for a user in both, the feedback wins)")

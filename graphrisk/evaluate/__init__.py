@@ -5,8 +5,8 @@ from graphrisk.evaluate.boosting import gradient_boosting_scores
 from graphrisk.evaluate.metrics import detection_metrics, ring_recall
 from graphrisk.evaluate.neighbours import neighbour_aggregate_features
 from graphrisk.evaluate.plots import plot_pr_curves, plot_score_distributions
-from graphrisk.evaluate.splits import group_split, ring_aware_split, temporal_split
 from graphrisk.evaluate.tabular import tabular_baseline, user_transaction_stats
+from graphrisk.model.splits import group_split, ring_aware_split, temporal_split
 
 __all__ = [
     "ring_aware_split",

@@ -31,7 +31,7 @@ def gradient_boosting_scores(
     labels
         ``user_id -> 0/1``; needed for every training user.
     train_users, test_users
-        User ids, for example from :func:`~graphrisk.evaluate.splits.ring_aware_split`.
+        User ids, for example from :func:`~graphrisk.model.splits.ring_aware_split`.
     seed
         ``random_state`` of the classifier.
 

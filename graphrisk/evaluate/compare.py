@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from graphrisk.errors import InputError
 from graphrisk.evaluate.baselines import BASELINES, baseline_scores
 from graphrisk.evaluate.metrics import detection_metrics
-from graphrisk.evaluate.splits import ring_aware_split, temporal_split
 from graphrisk.graph.transaction_graph import TransactionGraph
-from graphrisk.io.writers import write_table
+from graphrisk.io.writers import writable, write_table
+from graphrisk.model.splits import ring_aware_split, temporal_split
 
 __all__ = ["compare_systems", "Comparison", "SPLITS", "hide_fraud_labels"]
 
@@ -66,9 +67,10 @@ class Comparison:
         """
         folder = Path(folder)
         path = write_table(self.metrics.reset_index(), folder / "metrics.csv")
-        (folder / "metrics.json").write_text(json.dumps(
-            {"metrics": self.metrics.to_dict(orient="index"), "details": self.details}, indent=2, default=float,
-        ) + "\n", encoding="utf-8")
+        with writable(folder / "metrics.json"):
+            (folder / "metrics.json").write_text(json.dumps(
+                {"metrics": self.metrics.to_dict(orient="index"), "details": self.details}, indent=2, default=float,
+            ) + "\n", encoding="utf-8")
         return path
 
 
@@ -140,10 +142,12 @@ def compare_systems(
     Raises
     ------
     ValueError
-        Unknown split, or a side of the split without both classes.
+        Unknown split, or a graph built without its transactions.
+    InputError
+        A side of the split without both classes (a ``ValueError`` too).
     """
     from graphrisk.model.detector import RiskDetector
-    from graphrisk.model.inputs import node_inputs
+    from graphrisk.model.encoding import GraphEncoder
 
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
@@ -160,12 +164,12 @@ def compare_systems(
         train, test = temporal_split(first.dropna(), test_size=test_size, groups=rings.where(rings != ""))
     train_labels = hide_fraud_labels(is_fraud.loc[train], missing_label_share, seed=seed)
     if is_fraud.loc[test].nunique() < 2 or train_labels.nunique() < 2:
-        raise ValueError("each side of the split needs fraud and legitimate users: use a larger graph or test_size")
+        raise InputError("each side of the split needs fraud and legitimate users: use a larger graph or test_size")
 
     stage = progress or (lambda name: None)
     stage("features")
     started = time.perf_counter()
-    inputs = node_inputs(graph, seed=seed)
+    inputs = GraphEncoder(seed=seed).node_inputs(graph)  # the detector's inputs, computed once for every system
     feature_seconds = time.perf_counter() - started
 
     stage("graphrisk_gnn")
@@ -173,7 +177,7 @@ def compare_systems(
     detector = RiskDetector(device=device, **{"seed": seed, **(detector_options or {})})
     detector.fit(graph, train_labels.rename_axis("user_id").reset_index(name="is_fraud").assign(
         ring_id=rings.reindex(train).to_numpy()), inputs=inputs)
-    risk = detector.predict_proba(graph, inputs=inputs)
+    risk = pd.Series(detector.predict_proba(graph, inputs=inputs)[:, 1], index=graph.users["user_id"].astype(str))
     seconds = {DETECTOR: time.perf_counter() - started + feature_seconds}
     scores = {DETECTOR: risk.reindex(test)}
 

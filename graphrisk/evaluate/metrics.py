@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from graphrisk.errors import InputError
+
 __all__ = ["detection_metrics", "ring_recall", "align_scores", "check_truth"]
 
 
@@ -20,7 +22,9 @@ def check_truth(truth: pd.Series) -> pd.Series:
     Raises
     ------
     ValueError
-        Duplicated users, missing values, values other than 0/1, or only one class present.
+        Duplicated users, missing values, or values other than 0/1.
+    InputError
+        Only one class present (a ``ValueError`` too).
 
     Examples
     --------
@@ -39,7 +43,7 @@ def check_truth(truth: pd.Series) -> pd.Series:
     positives = int(values.sum())
     if positives == 0 or positives == len(values):
         kind = "no fraudster (positive)" if positives == 0 else "no legitimate user (negative)"
-        raise ValueError(f"truth has {kind} among its {len(values)} users; metrics need both classes")
+        raise InputError(f"truth has {kind} among its {len(values)} users; metrics need both classes")
     return values
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from graphrisk.evaluate.boosting import gradient_boosting_scores
-from graphrisk.evaluate.splits import ring_aware_split
+from graphrisk.model.splits import ring_aware_split
 
 __all__ = ["user_transaction_stats", "tabular_baseline"]
 

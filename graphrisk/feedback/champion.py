@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from graphrisk.errors import InputError
 from graphrisk.graph.transaction_graph import TransactionGraph
 
 if TYPE_CHECKING:  # torch loads only when a model is
@@ -108,13 +109,15 @@ def evaluate_model(
 
     Raises
     ------
+    InputError
+        The held-out labels lack fraud or legitimate users (a ``ValueError`` too).
     ValueError
-        The held-out labels lack fraud or legitimate users, or name users twice.
+        The held-out labels name users twice.
     """
     from graphrisk.evaluate.metrics import detection_metrics
 
     truth, rings = _truth(heldout)
-    risk = detector.predict_proba(graph, inputs=inputs)
+    risk = pd.Series(detector.predict_proba(graph, inputs=inputs)[:, 1], index=graph.users["user_id"].astype(str))
     flagged = risk >= detector.threshold_
     metrics = detection_metrics(truth, risk, flagged=flagged, rings=rings)
     metrics["threshold"] = float(detector.threshold_)
@@ -214,16 +217,16 @@ def compare_models(
     ------
     ModelError
         A model directory is missing or damaged.
-    ValueError
-        The held-out labels lack a class; or both directories hold the same model version.
+    InputError
+        The held-out labels lack a class; or both directories hold the same model version
+        (a ``ValueError`` too).
     """
     from graphrisk.model.detector import RiskDetector
-    from graphrisk.model.inputs import node_inputs
 
     new = RiskDetector.load(challenger, device=device)
     old = None if champion is None else RiskDetector.load(champion, device=device)
     if old is not None and old.version_ == new.version_:
-        raise ValueError(f"the challenger is the champion (both are version {new.version_}): nothing to compare")
+        raise InputError(f"the challenger is the champion (both are version {new.version_}): nothing to compare")
     truth, rings = _truth(heldout)
     data = {"users": int(len(truth)), "fraud": int(truth.sum()),
             "rings": 0 if rings is None else int(rings[rings != ""].nunique()),
@@ -231,9 +234,9 @@ def compare_models(
     cache: dict[int, dict[str, pd.DataFrame]] = {}  # the graph's inputs per seed: computed once for both models
 
     def result(detector: RiskDetector, path: str | Path) -> ModelResult:
-        seed = detector.settings.seed
+        seed = detector.encoder_.seed
         if seed not in cache:
-            cache[seed] = node_inputs(graph, seed=seed)
+            cache[seed] = detector.encoder_.node_inputs(graph)
         return ModelResult(str(path), str(detector.version_), evaluate_model(detector, graph, heldout,
                                                                               inputs=cache[seed]))
 

@@ -99,7 +99,7 @@ def _utc(value: datetime | str, what: str) -> datetime:
         try:
             value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError as e:
-            raise ValueError(f"{what} must be an ISO-8601 date or date-time, got {value!r}") from e
+            raise InputError(f"{what} must be an ISO-8601 date or date-time, got {value!r}") from e
     if not isinstance(value, datetime):
         raise TypeError(f"{what} must be a datetime or ISO-8601 text, got {type(value).__name__}")
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
@@ -144,19 +144,19 @@ def record_verdict(
 
     Raises
     ------
-    ValueError
-        An empty ``user_id`` or ``by``, an unknown ``verdict``, an unreadable ``at``.
     InputError
-        No ``(:User)`` has ``user_id``: nothing is written.
+        An empty ``user_id`` or ``by``, an unknown ``verdict``, an unreadable ``at`` (all
+        checked before anything is sent), or no ``(:User)`` has ``user_id``: nothing is
+        written. A ``ValueError`` too.
     """
     user_id, by = str(user_id).strip(), str(by).strip()
     value = str(verdict).strip().lower()
     if not user_id:
-        raise ValueError("user_id is empty; give the account the verdict is about")
+        raise InputError("user_id is empty; give the account the verdict is about")
     if value not in VERDICT_VALUES:
-        raise ValueError(f"verdict must be one of {', '.join(VERDICT_VALUES)}, got {verdict!r}")
+        raise InputError(f"verdict must be one of {', '.join(VERDICT_VALUES)}, got {verdict!r}")
     if not by:
-        raise ValueError("by is empty; give the investigator's name")
+        raise InputError("by is empty; give the investigator's name")
     if note is not None:
         note = note.strip() or None
     recorded_at = datetime.now(timezone.utc)

@@ -21,6 +21,7 @@ from graphrisk.graph.transaction_graph import EDGE_COLUMNS, TransactionGraph
 from graphrisk.io.readers import DEFAULT_CHUNK_ROWS, TableSource, check_required_columns, read_chunks, source_name
 from graphrisk.io.schema import LABELS, LINKS, TRANSACTION_ENTITY_COLUMNS, TRANSACTIONS, USERS, TableSchema
 from graphrisk.io.validate import REJECT_COLUMNS, Validator
+from graphrisk.io.writers import writable
 
 __all__ = ["build_graph", "InputReport", "TableReport", "UNKNOWN_USER_REASON"]
 
@@ -62,10 +63,17 @@ class InputReport:
         return sum(t.rows_rejected for t in self.tables)
 
     def write_rejects(self, path: str | Path) -> Path:
-        """Write the rejects (header only when there are none) to a CSV file and return its path."""
+        """Write the rejects (header only when there are none) to a CSV file and return its path.
+
+        Raises
+        ------
+        InputError
+            The file or its folder cannot be written.
+        """
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.rejects.to_csv(path, index=False)
+        with writable(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.rejects.to_csv(path, index=False)
         return path
 
 

@@ -1,8 +1,10 @@
 """The PyTorch Geometric view: a ``HeteroData`` of users, merchants and identifiers.
 
 Node inputs are feature tables (from :mod:`graphrisk.features`), aligned to the graph's
-node order; edges carry ``[log1p(count), log1p(amount), span_days]`` and every relation
-also gets its reverse (``rev_paid``, ``rev_sent``, ``rev_used``), so messages flow both ways.
+node order; edges carry their aggregates ``[count, amount, span_days]`` (float64,
+:data:`EDGE_AGGREGATES`) and every relation also gets its reverse (``rev_paid``,
+``rev_sent``, ``rev_used``), so messages flow both ways. What the detector's network reads
+is derived from this view by :class:`graphrisk.model.encoding.GraphEncoder` alone.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from torch_geometric.data import HeteroData
 from graphrisk.graph.model import IDENTIFIER_TYPES
 from graphrisk.graph.transaction_graph import TransactionGraph
 
-__all__ = ["to_pyg", "PygGraph", "EDGE_FEATURES"]
+__all__ = ["to_pyg", "PygGraph", "EDGE_AGGREGATES"]
 
-#: Names of the edge feature columns.
-EDGE_FEATURES = ("log_count", "log_amount", "span_days")
+#: Names of the edge attribute columns: transactions, their summed amount, days from first to last.
+EDGE_AGGREGATES = ("count", "amount", "span_days")
 
 
 @dataclass
@@ -39,10 +41,10 @@ def _node_matrix(index: pd.Index, table: pd.DataFrame | None) -> torch.Tensor:
 
 
 def _edge_attr(edges: pd.DataFrame) -> torch.Tensor:
-    span = (edges["last_seen"] - edges["first_seen"]).dt.total_seconds().fillna(0.0) / 86_400.0
-    attr = np.column_stack([np.log1p(edges["count"].to_numpy(dtype=float)),
-                            np.log1p(edges["amount"].to_numpy(dtype=float)), span.to_numpy(dtype=float)])
-    return torch.from_numpy(attr.astype(np.float32))
+    span = (edges["last_seen"] - edges["first_seen"]).dt.total_seconds() / 86_400.0
+    attr = np.column_stack([edges["count"].to_numpy(dtype=float), edges["amount"].to_numpy(dtype=float),
+                            span.to_numpy(dtype=float, na_value=np.nan)])
+    return torch.from_numpy(attr.astype(np.float64))
 
 
 def to_pyg(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["write_table", "TABLE_SUFFIXES"]
+from graphrisk.errors import InputError
+
+__all__ = ["write_table", "writable", "TABLE_SUFFIXES"]
 
 #: Suffixes :func:`write_table` understands.
 TABLE_SUFFIXES = (".parquet", ".csv")
@@ -19,8 +23,8 @@ def write_table(table: pd.DataFrame, path: str | Path, *, index: bool = False) -
 
     Raises
     ------
-    ValueError
-        Any other suffix.
+    InputError
+        Any other suffix, or the file or its folder cannot be written (a ``ValueError`` too).
 
     Examples
     --------
@@ -32,14 +36,41 @@ def write_table(table: pd.DataFrame, path: str | Path, *, index: bool = False) -
     """
     path = Path(path)
     if path.suffix.lower() not in TABLE_SUFFIXES:
-        raise ValueError(f"unsupported output {path.name!r}: use .parquet or .csv")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() == ".parquet":
-        table.to_parquet(path, index=index)
-        return path
-    flat = table.copy()
-    for column in flat.columns:
-        if flat[column].map(lambda v: isinstance(v, list)).any():
-            flat[column] = flat[column].map(lambda v: "|".join(map(str, v)) if isinstance(v, list) else v)
-    flat.to_csv(path, index=index)
+        raise InputError(f"unsupported output {path.name!r}: use .parquet or .csv")
+    with writable(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix.lower() == ".parquet":
+            table.to_parquet(path, index=index)
+            return path
+        flat = table.copy()
+        for column in flat.columns:
+            if flat[column].map(lambda v: isinstance(v, list)).any():
+                flat[column] = flat[column].map(lambda v: "|".join(map(str, v)) if isinstance(v, list) else v)
+        flat.to_csv(path, index=index)
     return path
+
+
+@contextmanager
+def writable(path: str | Path) -> Iterator[None]:
+    """Turn a failure to write ``path`` (permission denied, a folder in the way, disk full) into one clear error.
+
+    Raises
+    ------
+    InputError
+        An :class:`OSError` was raised inside; the message names the path and the reason.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> try:
+    ...     with writable(folder):
+    ...         _ = folder.write_text("a folder is in the way")
+    ... except InputError as e:
+    ...     print(str(e) == f"{folder}: cannot write: Is a directory")
+    True
+    """
+    try:
+        yield
+    except OSError as e:
+        raise InputError(f"{path}: cannot write: {e.strerror or type(e).__name__}") from e

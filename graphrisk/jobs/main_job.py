@@ -107,8 +107,8 @@ def run_main_job(
     clock = time.perf_counter()
     say("... scoring every user")
     detector = comparison.detector
-    scores = detector.score(graph, inputs=comparison.inputs)
-    rings = detector.rings_.table
+    scored = detector.score_users(graph, inputs=comparison.inputs)
+    scores, rings = scored.scores, scored.rings.table
     seconds["scoring and rings"] = time.perf_counter() - clock
 
     paths: dict[str, Path] = {}

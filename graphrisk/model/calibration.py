@@ -34,10 +34,11 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit, logit
 from sklearn.isotonic import IsotonicRegression
+from sklearn.metrics import precision_recall_curve
 
 from graphrisk.model.settings import CALIBRATIONS
 
-__all__ = ["Calibrator", "CALIBRATIONS", "reliability", "calibration_statistics", "risk_points"]
+__all__ = ["Calibrator", "CALIBRATIONS", "reliability", "calibration_statistics", "risk_points", "f1_threshold"]
 
 #: Bins of the reliability table (equal width over [0, 1]).
 RELIABILITY_BINS = 10
@@ -344,3 +345,19 @@ def risk_points(
     points = base_points + points_to_double / math.log(2.0) * (log_odds - math.log(base_odds))
     points = np.rint(np.clip(points, lowest, highest)).astype(np.int64)
     return int(points) if points.ndim == 0 else points
+
+
+def f1_threshold(truth: np.ndarray, risk: np.ndarray) -> float:
+    """The risk cut with the best F1 on ``truth`` (0.5 when there is no positive).
+
+    Examples
+    --------
+    >>> f1_threshold(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
+    0.35
+    """
+    truth = np.asarray(truth)
+    if truth.sum() == 0:
+        return 0.5
+    precision, recall, thresholds = precision_recall_curve(truth, risk)
+    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+    return float(thresholds[int(np.argmax(f1[:-1]))])

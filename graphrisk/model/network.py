@@ -31,6 +31,7 @@ import torch
 from torch import nn
 from torch_geometric.nn import GATv2Conv, HeteroConv, SAGEConv
 
+from graphrisk.model.folding import FoldedSageRounds
 from graphrisk.model.settings import CONVS
 
 __all__ = ["HeteroRiskNet"]
@@ -83,6 +84,7 @@ class HeteroRiskNet(nn.Module):
         self.encoders = nn.ModuleDict({t: nn.Sequential(nn.Linear(d, hidden), nn.ReLU()) for t, d in in_dims.items()})
         # the last round only needs messages into users: the other types' outputs would go unused
         rounds = [list(edge_types)] * (layers - 1) + [[et for et in edge_types if et[2] == "user"]]
+        self._round_relations = [[tuple(et) for et in relations] for relations in rounds]
         with warnings.catch_warnings():
             # the last round updates users only, on purpose; PyG warns about the other types
             warnings.filterwarnings("ignore", message="There exist node types", category=UserWarning)
@@ -97,6 +99,32 @@ class HeteroRiskNet(nn.Module):
         self.head = nn.Sequential(
             nn.Linear(hidden * (layers + 1), hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 1)
         )
+
+    @property
+    def rounds(self) -> int:
+        """Rounds of message passing."""
+        return len(self.convs)
+
+    def round_relations(self, round_index: int) -> list[EdgeType]:
+        """The relations round ``round_index`` passes messages along (the last round: into users only)."""
+        return list(self._round_relations[round_index])
+
+    def fold(self, round_relations: Sequence[Sequence[EdgeType]]) -> FoldedSageRounds | None:
+        """The SAGE rounds folded into two matrix products per node type (:mod:`~graphrisk.model.folding`).
+
+        Parameters
+        ----------
+        round_relations
+            Per round, the relations present in the graph being scored.
+
+        Returns
+        -------
+        FoldedSageRounds or None
+            ``None`` for an operator that does not fold (``conv="gat"``): use :meth:`propagate`.
+        """
+        if self.conv_kind != "sage":
+            return None
+        return FoldedSageRounds(self.convs, self.norms, round_relations)
 
     def encode(self, x_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Round-0 embeddings: each node type's inputs through its encoder (unknown types dropped)."""

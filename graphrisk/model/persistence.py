@@ -2,12 +2,17 @@
 
 A model directory holds ``weights.pt`` (``torch.save`` of the network's state dict, read
 back with ``torch.load(weights_only=True)``: no pickled code ever runs) and
-``model.json``: format version, library versions, hyperparameters, the input schema
-(feature names per node type, relations, edge features), scaling statistics, the flag
-threshold and the validation figures. It may also hold ``entities.npz``: the sorted 64-bit
+``model.json``: format version, library versions, hyperparameters (``params``), the
+encoder (feature names per node type, scaling statistics, relations, edge features, the
+drift profile: :meth:`~graphrisk.model.encoding.GraphEncoder.to_dict`), the calibration,
+the flag threshold and the validation figures. It may also hold ``entities.npz``: the sorted 64-bit
 hashes of the training ids per node type (for the drift report's share of new entities),
 read with ``numpy.load(allow_pickle=False)``; its SHA-256 is in ``model.json``. Older
 directories without it still load (no new-entity shares then).
+
+Format 1 (before the :class:`~graphrisk.model.encoding.GraphEncoder`) kept the same inputs
+under other keys (``settings``, ``schema``, ``scalers``, ``profile``); :func:`upgrade_manifest`
+reads it as format 2 with a one-line note. Other versions are refused, naming the version.
 """
 
 from __future__ import annotations
@@ -22,12 +27,17 @@ import numpy as np
 import torch
 
 from graphrisk.errors import ModelError
+from graphrisk.monitor import ReferenceProfile
 
-__all__ = ["save_model_files", "load_model_files", "load_entity_hashes", "model_version", "FORMAT", "FORMAT_VERSION",
-           "WEIGHTS", "MANIFEST", "ENTITIES"]
+__all__ = ["save_model_files", "load_model_files", "load_entity_hashes", "model_version", "upgrade_manifest",
+           "load_profile", "FORMAT", "FORMAT_VERSION", "WEIGHTS", "MANIFEST", "ENTITIES"]
 
 FORMAT = "graphrisk-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Format versions this graphrisk reads (older ones through :func:`upgrade_manifest`).
+READABLE_VERSIONS = (1, 2)
+#: What format 1 called the edge inputs (the span's log was taken when scoring): the same three inputs.
+_FORMAT_1_EDGE_FEATURES = ["log_count", "log_amount", "span_days"]
 WEIGHTS = "weights.pt"
 MANIFEST = "model.json"
 ENTITIES = "entities.npz"
@@ -77,9 +87,10 @@ def load_model_files(folder: str | Path) -> tuple[dict, dict]:
         raise ModelError(f"{manifest_path} cannot be read: {_first_line(e)}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ModelError(f"{manifest_path} is not a graphrisk model manifest")
-    if manifest.get("format_version") != FORMAT_VERSION:
+    if manifest.get("format_version") not in READABLE_VERSIONS:
         raise ModelError(f"{folder} has model format version {manifest.get('format_version')!r}; "
-                         f"this graphrisk reads version {FORMAT_VERSION}: retrain the model")
+                         f"this graphrisk reads versions {', '.join(map(str, READABLE_VERSIONS))}: "
+                         "retrain the model with this graphrisk")
     if not weights_path.is_file():
         raise ModelError(f"{folder} has no {WEIGHTS}")
     if not zipfile.is_zipfile(weights_path):  # what torch.save writes; a truncated copy loses its directory
@@ -126,6 +137,52 @@ def load_entity_hashes(folder: str | Path, manifest: dict) -> dict[str, np.ndarr
     if not all(h.dtype == np.uint64 and h.ndim == 1 for h in hashes.values()):
         raise ModelError(f"{path} does not hold one array of 64-bit hashes per node type")
     return hashes
+
+
+def upgrade_manifest(manifest: dict, folder: str | Path) -> tuple[dict, list[str]]:
+    """A manifest of any readable version in the current format, and a note when it was older.
+
+    Raises
+    ------
+    ModelError
+        A format-1 manifest that lacks a key or names other edge features.
+    """
+    if manifest.get("format_version") == FORMAT_VERSION:
+        return manifest, []
+    try:
+        settings = dict(manifest["settings"])
+        settings.setdefault("calibration", "none")  # saved before calibration existed: the plain sigmoid
+        schema = manifest["schema"]
+        if list(schema["edge_features"]) != _FORMAT_1_EDGE_FEATURES:
+            raise ModelError(f"{folder}: format 1 edge features {schema['edge_features']} are not known: retrain it")
+        encoder = {"seed": int(settings.get("seed", 0)), "node_features": schema["node_features"],
+                   "scalers": manifest["scalers"], "edge_types": schema["edge_types"],
+                   "edge_features": ["log_count", "log_amount", "log_span_days"], "profile": manifest.get("profile")}
+    except (KeyError, TypeError, ValueError) as e:
+        raise ModelError(f"{folder}/{MANIFEST} (format 1) is incomplete or invalid: {_first_line(e)}") from None
+    kept = {k: v for k, v in manifest.items() if k not in ("settings", "schema", "scalers", "profile")}
+    upgraded = {**kept, "format_version": FORMAT_VERSION, "params": settings, "encoder": encoder}
+    saved_by = manifest.get("versions", {}).get("graphrisk", "an older graphrisk")
+    note = (f"model {folder} is in format 1 (saved by graphrisk {saved_by}): read as format {FORMAT_VERSION} "
+            "with the same inputs and scores; saving it again (RiskDetector.load(...).save(...)) upgrades the files")
+    return upgraded, [note]
+
+
+def load_profile(folder: str | Path, manifest: dict) -> ReferenceProfile | None:
+    """The saved training profile (``None`` for models without one); unreadable entity ids become a note."""
+    state = manifest["encoder"].get("profile")
+    if state is None:
+        return None
+    notes = []
+    try:
+        hashes = load_entity_hashes(folder, manifest)
+    except ModelError as e:  # the ids only serve the drift report: scoring goes on without them
+        hashes, notes = None, [str(e)]
+    try:
+        return ReferenceProfile.from_dict(state, entities=hashes, notes=notes)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise ModelError(f"{folder}/{MANIFEST} is incomplete or invalid: its drift profile cannot be read "
+                         f"({_first_line(e)})") from None
 
 
 def _first_line(error: BaseException) -> str:

@@ -36,8 +36,10 @@ def entity_risk(graph: TransactionGraph, scores: pd.DataFrame) -> pd.DataFrame:
     ...                    "device_id": ["d", None]})
     >>> graph = build_graph(tx)[0]
     >>> scores = pd.DataFrame({"user_id": ["a", "b"], "risk_score": [0.9, 0.1], "flagged": [True, False]})
-    >>> entity_risk(graph, scores)[["entity_type", "entity_id", "flagged_users", "risk_score"]].to_string(index=False)
-    'entity_type entity_id  flagged_users  risk_score\\n     device         d              1         0.9\\n   merchant         m              1         0.5'
+    >>> print(entity_risk(graph, scores)[["entity_type", "entity_id", "flagged_users", "risk_score"]].to_string(index=False))
+    entity_type entity_id  flagged_users  risk_score
+         device         d              1         0.9
+       merchant         m              1         0.5
     """
     by_user = scores.assign(user_id=scores["user_id"].astype(str)).set_index("user_id")
     edges = pd.concat([

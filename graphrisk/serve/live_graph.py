@@ -3,8 +3,8 @@
 The batch path builds a fresh :class:`~graphrisk.graph.pyg.PygGraph` for every run. The
 service starts from that same graph and then adds one transaction at a time: a new pair
 gets a new edge (and its reverse), a known pair has its count, amount and time span
-updated, and unknown users, merchants and identifiers become new nodes. Edge inputs are
-the batch's, ``[log1p(count), log1p(amount), log1p(span_days)]``.
+updated, and unknown users, merchants and identifiers become new nodes. Edge inputs come
+from the encoder's :func:`~graphrisk.model.encoding.edge_features`, as in the batch.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import torch
 from graphrisk.graph.pyg import PygGraph
 from graphrisk.graph.transaction_graph import TransactionGraph
 from graphrisk.io.schema import TRANSACTION_ENTITY_COLUMNS
+from graphrisk.model.encoding import edge_features
 
 __all__ = ["LiveGraph", "Change"]
 
@@ -66,11 +67,9 @@ class _Relation:
         return self.src.size
 
     def attr(self, edges: np.ndarray) -> np.ndarray:
-        """The network's edge inputs ``[log1p(count), log1p(amount), log1p(span_days)]``."""
+        """The network's edge inputs of ``edges`` (:func:`~graphrisk.model.encoding.edge_features`)."""
         span = (self.last.values[edges] - self.first.values[edges]) / DAY_SECONDS
-        span = np.nan_to_num(span, nan=0.0).clip(min=0.0)
-        columns = [np.log1p(self.count.values[edges]), np.log1p(self.amount.values[edges]), np.log1p(span)]
-        return np.column_stack(columns).astype(np.float32)
+        return edge_features(self.count.values[edges], self.amount.values[edges], span)
 
 
 class _Adjacency:

@@ -12,11 +12,12 @@ full forward pass over the updated graph would give (tested to float precision).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
 from graphrisk.model.network import HeteroRiskNet
-from graphrisk.serve.folded_rounds import FoldedSageRounds
 from graphrisk.serve.live_graph import Change, EdgeType, LiveGraph
 
 __all__ = ["RepresentationCache"]
@@ -53,12 +54,17 @@ class RepresentationCache:
         The graph it reads; the cache follows its growth through :meth:`apply`.
     inputs
         Scaled inputs per node type, rows in the order of ``live``.
+    blank_inputs
+        ``blank_inputs(kind, rows)``: the scaled inputs of new nodes whose features are not
+        known yet (:meth:`graphrisk.model.encoding.GraphEncoder.blank_inputs`).
     """
 
-    def __init__(self, network: HeteroRiskNet, live: LiveGraph, inputs: dict[str, torch.Tensor]) -> None:
+    def __init__(self, network: HeteroRiskNet, live: LiveGraph, inputs: dict[str, torch.Tensor],
+                 *, blank_inputs: Callable[[str, int], torch.Tensor]) -> None:
         self.network = network.eval()
+        self.blank_inputs = blank_inputs
         self.live = live
-        self.rounds = len(network.convs)
+        self.rounds = network.rounds
         self.x = {kind: _Rows(inputs[kind].float()) for kind in live.names}
         with torch.inference_mode():
             h = network.encode({k: rows.values for k, rows in self.x.items()})
@@ -74,13 +80,14 @@ class RepresentationCache:
     def apply(self, change: Change) -> None:
         """Take in what one transaction changed (new nodes, touched edge ends).
 
-        New nodes get zero inputs, the training mean of every input after scaling, until
+        New nodes get the encoder's blank inputs (the training mean of every input) until
         the next full scoring computes theirs.
         """
         with torch.inference_mode():
             for kind, nodes in change.new_nodes.items():
                 self._grow(kind)
-                self.h[0][kind].data[nodes] = self.network.encoders[kind](self.x[kind].data[nodes])
+                self.x[kind].data[nodes] = self.blank_inputs(kind, len(nodes))
+                self.h[0][kind].data[nodes] = self.network.encode({kind: self.x[kind].data[nodes]})[kind]
         if change.new_relation:
             # a relation got its first edge: a full pass would now update every node it reaches
             self._set_relations()
@@ -119,16 +126,17 @@ class RepresentationCache:
 
     # ---------------------------------------------------------------- reads
     def _set_relations(self) -> None:
-        """Each round's relations present now and, for SAGE, their weights folded (:mod:`.folded_rounds`)."""
+        """Each round's relations present now and their weights folded where the network allows it."""
         self._round_relations = self._present_relations()
-        self._folded = (FoldedSageRounds(self.network, [relations for relations, _ in self._round_relations])
-                        if self.network.conv_kind == "sage" else None)
+        self._folded = self.network.fold([relations for relations, _ in self._round_relations])
 
     def _present_relations(self) -> list[tuple[list[EdgeType], set[str]]]:
         """Per round: its relations present in the graph now (as a full pass would see them), and their targets."""
         out = []
-        for conv in self.network.convs:
-            relations = [et for et in self.live.edge_types() if et in conv.convs]
+        present = self.live.edge_types()
+        for round_index in range(self.rounds):
+            learned = set(self.network.round_relations(round_index))
+            relations = [et for et in present if et in learned]
             out.append((relations, {et[2] for et in relations}))
         return out
 

@@ -32,15 +32,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 
+from graphrisk.errors import InputError
 from graphrisk.graph.build import build_graph
 from graphrisk.graph.transaction_graph import TransactionGraph
 from graphrisk.io.readers import TableSource
-from graphrisk.errors import InputError
 from graphrisk.io.schema import TRANSACTION_ENTITY_COLUMNS, TRANSACTIONS, ColumnKind
 from graphrisk.model.detector import RiskDetector
-from graphrisk.model.inputs import node_inputs
 from graphrisk.serve.live_graph import Change, LiveGraph
 from graphrisk.serve.representations import RepresentationCache
 
@@ -110,21 +108,20 @@ class LiveScorer:
     # ------------------------------------------------------------ full scoring
     def _full_scoring(self, graph: TransactionGraph) -> _Snapshot:
         started = time.perf_counter()
-        detector = self.detector
-        inputs = node_inputs(graph, seed=detector.settings.seed)
-        scores = detector.score(graph, reasons=self.reasons, inputs=inputs)
-        rings = detector.rings_.table
-        pyg = detector.network_input(graph, inputs=inputs)
+        detector, encoder = self.detector, self.detector.encoder_
+        inputs = encoder.node_inputs(graph)
+        result = detector.score_users(graph, reasons=self.reasons, inputs=inputs, drift=False)
+        scores, rings = result.scores, result.rings.table
+        pyg = encoder.transform(graph, inputs=inputs).pyg
         relationships = sum(pyg.data[et].num_edges for et in pyg.data.edge_types)
         notes = [] if relationships <= detector.settings.minibatch_edges else [
             f"{relationships:,} relationships: graphrisk score samples neighbourhoods above "
             f"{detector.settings.minibatch_edges:,}, the service reads whole ones, so its risks can differ from the "
             "batch scores (rings and reasons come from those)"]
-        kinds = list(detector.scalers_)
-        x = {k: pyg.data[k].x if k in pyg.data.node_types else torch.zeros((0, len(detector.scalers_[k].columns)))
-             for k in kinds}
-        live = LiveGraph(graph, pyg, kinds, detector.edge_types_)
-        cache = RepresentationCache(detector.network_, live, x)
+        kinds = encoder.node_types
+        x = {k: pyg.data[k].x if k in pyg.data.node_types else encoder.blank_inputs(k, 0) for k in kinds}
+        live = LiveGraph(graph, pyg, kinds, encoder.edge_types_)
+        cache = RepresentationCache(detector.network_, live, x, blank_inputs=encoder.blank_inputs)
         # the risk each user had at this full scoring, from the cache's full-neighbourhood pass (what later
         # answers are compared with; the same as the batch scores unless those sampled neighbourhoods)
         full_pass = detector.risk_from_logits(cache.all_user_logits())

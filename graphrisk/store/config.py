@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from graphrisk.errors import ConfigError
+
 try:
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10: the tomli backport, if installed
@@ -64,8 +66,9 @@ class Neo4jConfig:
 
     Raises
     ------
-    ValueError
-        ``retry_seconds`` is not a positive number, or the URI holds credentials.
+    ConfigError
+        ``retry_seconds`` is not a positive number, or the URI holds credentials
+        (a :class:`ValueError` too).
 
     Examples
     --------
@@ -82,7 +85,7 @@ class Neo4jConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "retry_seconds", _positive_seconds(self.retry_seconds, "retry_seconds"))
         if "@" in urlsplit(self.uri).netloc:
-            raise ValueError(
+            raise ConfigError(
                 "the Neo4j URI must not hold credentials (user:password@host): give the user with --user or "
                 "NEO4J_USER and the password with NEO4J_PASSWORD, a config file or --ask-password"
             )
@@ -116,9 +119,12 @@ class Neo4jConfig:
 
         Raises
         ------
+        ConfigError
+            No URI anywhere, a bad retry bound, no password typed at the prompt, or a config
+            file that cannot be used (see :func:`read_config_file`). Messages never hold the
+            password. A :class:`ValueError` too.
         ValueError
-            No URI anywhere, a bad retry bound, an unknown override, or a config file that
-            cannot be used (see :func:`read_config_file`). Messages never hold the password.
+            An unknown keyword in ``overrides`` (a programming error).
 
         Examples
         --------
@@ -142,7 +148,7 @@ class Neo4jConfig:
             values["retry_seconds"] = _parse_seconds(values["retry_seconds"], _ENVIRONMENT["retry_seconds"])
         values.update({key: value for key, value in overrides.items() if value is not None})
         if not values.get("uri"):
-            raise ValueError(
+            raise ConfigError(
                 "no Neo4j URI: set NEO4J_URI, pass --uri, or put uri in the [neo4j] table of a config file "
                 "(--neo4j-config FILE or GRAPHRISK_CONFIG), for example bolt://127.0.0.1:7687"
             )
@@ -151,7 +157,7 @@ class Neo4jConfig:
             try:
                 password = ask_password(f"Neo4j password for {config.user} at {config.uri}: ")
             except EOFError:
-                raise ValueError("no Neo4j password was typed (the input ended)") from None
+                raise ConfigError("no Neo4j password was typed (the input ended)") from None
             config = replace(config, password=password)
         return config
 
@@ -172,10 +178,10 @@ def read_config_file(path: str | os.PathLike[str]) -> dict[str, str | float]:
 
     Raises
     ------
-    ValueError
-        The file is missing or is not valid TOML, has a key or table other than these,
+    ConfigError
+        The file is missing, unreadable or not valid TOML, has a key or table other than these,
         a value of the wrong type, or holds a password while other users may access it.
-        The message names the file and the key, never a value.
+        The message names the file and the key, never a value. A :class:`ValueError` too.
 
     Examples
     --------
@@ -190,40 +196,42 @@ def read_config_file(path: str | os.PathLike[str]) -> dict[str, str | float]:
     """
     path = Path(path)
     if tomllib is None:  # pragma: no cover - Python 3.10 without tomli
-        raise ValueError(f"cannot read Neo4j config file {path}: Python 3.11+ (or the tomli package) is needed")
+        raise ConfigError(f"cannot read Neo4j config file {path}: Python 3.11+ (or the tomli package) is needed")
     try:
         with path.open("rb") as file:
             mode = os.fstat(file.fileno()).st_mode
             document = tomllib.load(file)
     except FileNotFoundError:
-        raise ValueError(f"Neo4j config file not found: {path}") from None
+        raise ConfigError(f"Neo4j config file not found: {path}") from None
     except IsADirectoryError:
-        raise ValueError(f"Neo4j config file {path} is a folder, not a file") from None
+        raise ConfigError(f"Neo4j config file {path} is a folder, not a file") from None
     except PermissionError:
-        raise ValueError(f"Neo4j config file {path} cannot be read (permission denied)") from None
+        raise ConfigError(f"Neo4j config file {path} cannot be read (permission denied)") from None
+    except OSError as e:
+        raise ConfigError(f"Neo4j config file {path} cannot be read ({e.strerror or type(e).__name__})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         # the decoder names a position, never the text at it
         reason = str(e).splitlines()[0] if isinstance(e, tomllib.TOMLDecodeError) else "not UTF-8 text"
-        raise ValueError(f"Neo4j config file {path} is not valid TOML: {reason}") from None
+        raise ConfigError(f"Neo4j config file {path} is not valid TOML: {reason}") from None
     for key in document:
         if key != "neo4j":
-            raise ValueError(f"unknown key {key!r} in Neo4j config file {path} (expected a [neo4j] table)")
+            raise ConfigError(f"unknown key {key!r} in Neo4j config file {path} (expected a [neo4j] table)")
     table = document.get("neo4j", {})
     if not isinstance(table, dict):
-        raise ValueError(f"'neo4j' in Neo4j config file {path} must be a table ([neo4j])")
+        raise ConfigError(f"'neo4j' in Neo4j config file {path} must be a table ([neo4j])")
     settings: dict[str, str | float] = {}
     for key, value in table.items():
         if key not in _ENVIRONMENT:
-            raise ValueError(
+            raise ConfigError(
                 f"unknown key {key!r} in the [neo4j] table of {path} (known: {', '.join(_ENVIRONMENT)})"
             )
         if key in _TEXT_KEYS and not isinstance(value, str):
-            raise ValueError(f"{key!r} in the [neo4j] table of {path} must be a string, got {type(value).__name__}")
+            raise ConfigError(f"{key!r} in the [neo4j] table of {path} must be a string, got {type(value).__name__}")
         if key == "retry_seconds":
             value = _positive_seconds(value, f"retry_seconds in {path}")
         settings[key] = value
     if "password" in settings and os.name == "posix" and stat.S_IMODE(mode) & 0o077:
-        raise ValueError(
+        raise ConfigError(
             f"Neo4j config file {path} holds a password but other users may read or change it "
             f"(mode {stat.S_IMODE(mode):04o}): run chmod 600 {path}"
         )
@@ -234,7 +242,7 @@ def _parse_seconds(text: str, source: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"{source} must be a positive number of seconds, got {text!r}") from None
+        raise ConfigError(f"{source} must be a positive number of seconds, got {text!r}") from None
     return _positive_seconds(value, source)
 
 
@@ -242,5 +250,5 @@ def _positive_seconds(value: object, source: str) -> float:
     """``value`` as float seconds, if it is a finite number above zero."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
         shown = repr(value) if isinstance(value, (int, float, str)) else type(value).__name__
-        raise ValueError(f"{source} must be a positive number of seconds, got {shown}")
+        raise ConfigError(f"{source} must be a positive number of seconds, got {shown}")
     return float(value)

@@ -6,6 +6,8 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from graphrisk.errors import InputError
+
 __all__ = ["WorldConfig", "RING_TYPES"]
 
 #: Fraud ring patterns the generator can plant (see :mod:`graphrisk.synth.rings`).
@@ -110,15 +112,30 @@ class WorldConfig:
 
         Raises
         ------
-        ValueError
-            Unknown keys (named) or values out of range.
+        InputError
+            The file is missing, unreadable or not a JSON object, has unknown keys (named),
+            or values of the wrong type or out of range; the message names the file. A
+            :class:`ValueError` too.
         """
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(f"{path}: generator settings file not found") from None
+        except (OSError, UnicodeDecodeError) as e:  # JSONDecodeError is a ValueError: below
+            raise InputError(f"{path}: cannot read the generator settings ({type(e).__name__}: {e})") from e
+        except json.JSONDecodeError as e:
+            raise InputError(f"{path}: the generator settings are not valid JSON ({e})") from None
+        if not isinstance(data, dict):
+            raise InputError(f"{path}: the generator settings must be a JSON object, got {type(data).__name__}")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ValueError(f"{path}: unknown generator settings {unknown}; known: {', '.join(sorted(known))}")
-        return cls(**data)
+            raise InputError(f"{path}: unknown generator settings {unknown}; known: {', '.join(sorted(known))}")
+        try:
+            return cls(**data)
+        except (TypeError, ValueError, AttributeError) as e:  # a value of the wrong type, or out of range
+            raise InputError(f"{path}: bad generator settings: {e}") from e
 
     def to_dict(self) -> dict:
         """The settings as plain JSON-ready values."""

@@ -10,6 +10,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from graphrisk.io.writers import writable
+
 __all__ = ["World"]
 
 
@@ -38,17 +40,24 @@ class World:
     settings: dict = field(default_factory=dict)
 
     def write(self, folder: str | Path) -> dict[str, Path]:
-        """Write every table as CSV (and ``world.json``) into ``folder``; return the paths."""
+        """Write every table as CSV (and ``world.json``) into ``folder``; return the paths.
+
+        Raises
+        ------
+        InputError
+            The folder or a file in it cannot be written.
+        """
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
         paths = {}
-        for name in ("transactions", "links", "users", "labels", "known_labels"):
-            path = folder / f"{name}.csv"
-            table = pa.Table.from_pandas(getattr(self, name), preserve_index=False)
-            pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
-            paths[name] = path
-        settings = folder / "world.json"
-        settings.write_text(json.dumps(self.settings, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        with writable(folder):
+            folder.mkdir(parents=True, exist_ok=True)
+            for name in ("transactions", "links", "users", "labels", "known_labels"):
+                path = folder / f"{name}.csv"
+                table = pa.Table.from_pandas(getattr(self, name), preserve_index=False)
+                pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
+                paths[name] = path
+            settings = folder / "world.json"
+            settings.write_text(json.dumps(self.settings, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         paths["settings"] = settings
         return paths
 

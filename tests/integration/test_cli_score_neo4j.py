@@ -96,7 +96,7 @@ def test_score_writes_back_reruns_cleanly_and_scores_later_data_without_retraini
 
 def test_score_needs_a_source_and_a_destination(tmp_path, capsys, model_dir):
     assert main(["score", "--model", str(model_dir), "--out", str(tmp_path / "s.csv")]) == 1
-    assert "give either --transactions FILE" in capsys.readouterr().err
+    assert "no input: give --transactions FILE" in capsys.readouterr().err
     assert main(["score", "--model", str(model_dir), "--from-neo4j", "--uri", "bolt://127.0.0.1:1"]) == 1
     assert "nothing to write" in capsys.readouterr().err
 

@@ -14,7 +14,7 @@ from graphrisk.store.loader import load_graph
 
 pytestmark = pytest.mark.integration
 
-# Hand-counted from graphrisk/samples/*.csv (see tests/unit/test_build.py for the derivation).
+# Hand-counted from graphrisk/samples/*.csv (see tests/unit/graph/test_build.py for the derivation).
 SAMPLE_NODES = {
     "User": 10, "Merchant": 4, "Device": 5, "Card": 6, "IP": 3, "Email": 2, "Phone": 1, "Load": 1,
 }
@@ -41,7 +41,8 @@ def test_sample_loads_with_exact_counts(runner, db_counts, sample_paths):
 def test_relationship_properties_are_aggregated_per_pair(runner, sample_paths):
     graph, _ = build_graph(**sample_paths)
     load_graph(runner, graph)
-    [paid] = runner.read("MATCH (:User {user_id: $u})-[r:PAID]->(:Merchant {merchant_id: $m}) RETURN properties(r) AS r", {"u": "u1", "m": "m1"})
+    [paid] = runner.read("MATCH (:User {user_id: $u})-[r:PAID]->(:Merchant {merchant_id: $m}) RETURN properties(r) AS r",
+                         {"u": "u1", "m": "m1"})
     r = paid["r"]
     assert (r["count"], r["amount"]) == (2, 37.5)
     assert r["first_seen"].to_native() == datetime(2024, 3, 1, 9, tzinfo=timezone.utc)

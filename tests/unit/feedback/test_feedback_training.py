@@ -75,9 +75,9 @@ def test_train_with_only_feedback_needs_no_labels_file(tmp_path, monkeypatch, ca
     samples = Path(str(files("graphrisk.samples").joinpath("transactions.csv"))).parent
     path = tmp_path / "feedback.csv"
     path.write_text("user_id,is_fraud,ring_id\nu5,1,\nu1,0,\nghost,1,\n")
-    status = main(["train", "--transactions", str(samples / "transactions.csv"), "--rejects", str(tmp_path / "r.csv"),
-                   "--feedback", str(path), "--model", str(tmp_path / "m")])
-    printed, err = capsys.readouterr()
-    assert status == 1 and "stopped by the test" in err
+    with pytest.raises(ValueError, match="stopped by the test"):  # not a GraphRiskError: not turned into one line
+        main(["train", "--transactions", str(samples / "transactions.csv"), "--rejects", str(tmp_path / "r.csv"),
+              "--feedback", str(path), "--model", str(tmp_path / "m")])
+    printed = capsys.readouterr().out
     assert "feedback: 2 labels added, 0 overridden" in printed and "1 feedback users are not in the graph" in printed
     assert seen["labels"].values.tolist() == [["u1", 0, ""], ["u5", 1, ""]]

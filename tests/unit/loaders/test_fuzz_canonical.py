@@ -34,7 +34,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from fuzz_strategies import (
-    ENTITY_COLUMNS, OPTIONAL_IDS, REQUIRED, TOO_LARGE, Cell, Table, oracle, tables, weighted, write_csv,
+    ENTITY_COLUMNS,
+    OPTIONAL_IDS,
+    REQUIRED,
+    TOO_LARGE,
+    Cell,
+    Table,
+    oracle,
+    tables,
+    weighted,
+    write_csv,
     write_parquet,
 )
 from hypothesis import HealthCheck, given, settings

@@ -43,3 +43,24 @@ def fitted(world_graph, train_labels):
     from graphrisk.model import RiskDetector
 
     return RiskDetector(epochs=80, patience=20, seed=0).fit(world_graph, train_labels)
+
+
+def _as_format_1(manifest: dict) -> dict:
+    """A format-2 ``model.json`` written back in format 1, as graphrisk saved models before the GraphEncoder."""
+    encoder = manifest["encoder"]
+    old = {k: v for k, v in manifest.items() if k not in ("params", "encoder")}
+    old.update({
+        "format_version": 1,
+        "settings": manifest["params"],
+        "schema": {"node_features": encoder["node_features"], "edge_types": encoder["edge_types"],
+                   "edge_features": ["log_count", "log_amount", "span_days"]},
+        "scalers": encoder["scalers"],
+        "profile": encoder["profile"],
+    })
+    return old
+
+
+@pytest.fixture(scope="session")
+def as_format_1():
+    """The function turning a format-2 manifest into format 1 (for the upgrade path)."""
+    return _as_format_1

@@ -18,6 +18,11 @@ from graphrisk.model import RiskDetector
 from graphrisk.model.calibration import Calibrator, calibration_statistics, reliability, risk_points
 
 
+def _risk(detector: RiskDetector, graph, inputs) -> pd.Series:
+    """Risk per user id, from the estimator's array."""
+    return pd.Series(detector.predict_proba(graph, inputs=inputs)[:, 1], index=graph.users["user_id"].astype(str))
+
+
 def _uncalibrated(detector: RiskDetector) -> RiskDetector:
     """The same network scoring with the plain sigmoid (``detector`` itself is left as it is)."""
     plain = copy.copy(detector)
@@ -37,8 +42,8 @@ def inputs(world_graph):
 def held_out(fitted, world_graph, inputs, world, split):
     """Calibrated and plain risk of the users the detector never trained on, with their labels."""
     test = pd.Index(split[1])
-    calibrated = fitted.predict_proba(world_graph, inputs=inputs).reindex(test)
-    plain = _uncalibrated(fitted).predict_proba(world_graph, inputs=inputs).reindex(test)
+    calibrated = _risk(fitted, world_graph, inputs).reindex(test)
+    plain = _risk(_uncalibrated(fitted), world_graph, inputs).reindex(test)
     known = world.known_labels.set_index("user_id")["is_fraud"].reindex(test).fillna(0).astype(int)
     truth = world.labels.set_index("user_id")["is_fraud"].loc[test].astype(int)
     return calibrated, plain, known, truth
@@ -46,7 +51,7 @@ def held_out(fitted, world_graph, inputs, world, split):
 
 # ------------------------------------------------------------------ detector on the generated world
 def test_calibrated_risks_are_probabilities(fitted, world_graph, inputs):
-    risk = fitted.predict_proba(world_graph, inputs=inputs)
+    risk = _risk(fitted, world_graph, inputs)
     assert risk.dtype == np.float64 and risk.between(0, 1).all() and risk.notna().all()
     assert fitted.calibrator_.method == "platt" and fitted.calibrator_.slope_ > 0
     assert 0 < fitted.threshold_ < 1
@@ -77,7 +82,7 @@ def test_platt_keeps_the_ranking_and_the_flags(fitted, held_out, world_graph, in
     np.testing.assert_array_equal(rankdata(calibrated), rankdata(plain))
     assert average_precision_score(truth, calibrated) == average_precision_score(truth, plain)
     assert average_precision_score(known, calibrated) == average_precision_score(known, plain)
-    scores = fitted.score(world_graph, reasons=0, inputs=inputs)
+    scores = fitted.score_users(world_graph, reasons=0, inputs=inputs).scores
     flagged = scores.loc[scores["flagged"], "risk_score"]
     assert len(flagged) and (scores["flagged"] == (scores["risk_score"] >= fitted.threshold_)).all()
     assert flagged.min() > scores.loc[~scores["flagged"], "risk_score"].max()  # the flags are a top set
@@ -98,24 +103,25 @@ def test_save_load_round_trip_keeps_the_calibration(fitted, world_graph, inputs,
     manifest = json.loads((folder / "model.json").read_text())
     assert manifest["calibration"] == {"method": "platt", "slope": fitted.calibrator_.slope_,
                                        "intercept": fitted.calibrator_.intercept_}
-    assert manifest["settings"]["calibration"] == "platt"
+    assert manifest["params"]["calibration"] == "platt"
     assert manifest["validation"]["calibration"]["after"]["ece"] == fitted.validation_["calibration"]["after"]["ece"]
     loaded = RiskDetector.load(folder)
-    pd.testing.assert_series_equal(fitted.predict_proba(world_graph, inputs=inputs),
-                                   loaded.predict_proba(world_graph, inputs=inputs))
+    pd.testing.assert_series_equal(_risk(fitted, world_graph, inputs),
+                                   _risk(loaded, world_graph, inputs))
     assert loaded.threshold_ == fitted.threshold_
     assert loaded.validation_["calibration"] == fitted.validation_["calibration"]
 
 
-def test_a_model_saved_before_calibration_scores_with_the_plain_sigmoid(fitted, world_graph, inputs, tmp_path):
+def test_a_model_saved_before_calibration_scores_with_the_plain_sigmoid(fitted, world_graph, inputs, tmp_path,
+                                                                       as_format_1):
     folder = fitted.save(tmp_path / "model")
-    manifest = json.loads((folder / "model.json").read_text())
+    manifest = as_format_1(json.loads((folder / "model.json").read_text()))
     del manifest["calibration"], manifest["settings"]["calibration"], manifest["validation"]["calibration"]
     (folder / "model.json").write_text(json.dumps(manifest))
     loaded = RiskDetector.load(folder)
     assert loaded.calibrator_.method == "none" and loaded.settings.calibration == "none"
-    pd.testing.assert_series_equal(loaded.predict_proba(world_graph, inputs=inputs),
-                                   _uncalibrated(fitted).predict_proba(world_graph, inputs=inputs))
+    pd.testing.assert_series_equal(_risk(loaded, world_graph, inputs),
+                                   _risk(_uncalibrated(fitted), world_graph, inputs))
     assert loaded.risk_from_logits(np.array([0.0])).tolist() == [0.5]
 
 
@@ -135,17 +141,17 @@ def test_isotonic_option(world_graph, inputs, train_labels, tmp_path):
     detector.fit(world_graph, train_labels, inputs=inputs)
     assert detector.calibrator_.method == "isotonic"
     assert detector.validation_["calibration"]["method"] == "isotonic"
-    risk = detector.predict_proba(world_graph, inputs=inputs)
-    plain = _uncalibrated(detector).predict_proba(world_graph, inputs=inputs)
+    risk = _risk(detector, world_graph, inputs)
+    plain = _risk(_uncalibrated(detector), world_graph, inputs)
     assert risk.between(0, 1).all()
     assert (np.diff(risk.to_numpy()[np.argsort(plain.to_numpy(), kind="stable")]) >= 0).all()  # never reorders
     # ties are allowed; the flag is a cut through them, never between users of equal risk
-    scores = detector.score(world_graph, reasons=0, inputs=inputs)
+    scores = detector.score_users(world_graph, reasons=0, inputs=inputs).scores
     assert detector.threshold_ in set(risk)
     assert (scores["flagged"] == (scores["risk_score"] >= detector.threshold_)).all()
     assert scores["flagged"].any() and not scores["flagged"].all()
     loaded = RiskDetector.load(detector.save(tmp_path / "model"))
-    pd.testing.assert_series_equal(risk, loaded.predict_proba(world_graph, inputs=inputs))
+    pd.testing.assert_series_equal(risk, _risk(loaded, world_graph, inputs))
     assert loaded.threshold_ == detector.threshold_
 
 
@@ -203,7 +209,7 @@ def test_calibrator_checks_its_input():
     with pytest.raises(ValueError, match="finite"):
         Calibrator().fit(np.array([0.0, np.nan]), np.array([0, 1]))
     with pytest.raises(ValueError, match="unknown calibration"):
-        RiskDetector(calibration="beta")
+        RiskDetector(calibration="beta").settings  # noqa: B018 - checked when fitting (scikit-learn's rule)
     assert Calibrator("none").transform(np.array([0.0])).tolist() == [0.5]
 
 

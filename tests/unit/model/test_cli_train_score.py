@@ -74,3 +74,31 @@ def test_evaluate_writes_metrics_and_plots(world_files, tmp_path, capsys):
     assert details["split"] == "ring" and details["test_rings"] >= 2
     for name in ("pr_curves.png", "score_distributions.png"):
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_score_says_in_one_line_that_a_format_1_model_was_upgraded(fitted, world_files, tmp_path, capsys,
+                                                                    as_format_1):
+    folder = fitted.save(tmp_path / "model")
+    manifest = as_format_1(json.loads((folder / "model.json").read_text()))
+    (folder / "model.json").write_text(json.dumps(manifest))
+    out_path = tmp_path / "scores.csv"
+    assert main(["score", *_inputs(world_files), "--model", str(folder), "--out", str(out_path), "--reasons", "0"]) == 0
+    notes = [line for line in capsys.readouterr().out.splitlines() if "format 1" in line]
+    assert len(notes) == 1 and notes[0].startswith("note: model ") and "same inputs and scores" in notes[0]
+    assert len(pd.read_csv(out_path)) == len(pd.read_csv(world_files / "users.csv"))
+
+
+def test_score_saves_its_inputs_and_scores_with_them_again(fitted, world_files, tmp_path, capsys):
+    folder = fitted.save(tmp_path / "model")
+    first, again, inputs = tmp_path / "first.csv", tmp_path / "again.csv", tmp_path / "inputs"
+    assert main(["score", *_inputs(world_files), "--model", str(folder), "--out", str(first), "--reasons", "0",
+                 "--save-node-inputs", str(inputs)]) == 0
+    assert sorted(p.name for p in inputs.iterdir())[:2] == ["address.parquet", "card.parquet"]
+    assert main(["score", *_inputs(world_files), "--model", str(folder), "--out", str(again), "--reasons", "0",
+                 "--node-inputs", str(inputs)]) == 0
+    assert "0 of " in capsys.readouterr().out  # every user is in the saved inputs
+    pd.testing.assert_frame_equal(pd.read_csv(first), pd.read_csv(again))
+    status = main(["score", *_inputs(world_files), "--model", str(folder), "--out", str(again),
+                   "--node-inputs", str(tmp_path / "nowhere")])
+    err = capsys.readouterr().err
+    assert status == 1 and err.count("\n") == 1 and "no such folder" in err

@@ -11,12 +11,17 @@ import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from graphrisk import build_graph
-from graphrisk.errors import ModelError
+from graphrisk.errors import InputError, ModelError
 from graphrisk.model import RiskDetector
 
 
+def _risk(detector, graph, **kwargs) -> pd.Series:
+    """Risk per user id, from the estimator's array."""
+    return pd.Series(detector.predict_proba(graph, **kwargs)[:, 1], index=graph.users["user_id"].astype(str))
+
+
 def _test_metrics(detector, graph, world, test_users):
-    risk = detector.predict_proba(graph)
+    risk = _risk(detector, graph)
     truth = world.labels.set_index("user_id").loc[test_users, "is_fraud"]
     scores = risk.reindex(truth.index)
     return average_precision_score(truth, scores), roc_auc_score(truth, scores), truth.mean()
@@ -32,7 +37,7 @@ def test_beats_chance_by_a_wide_margin_on_unseen_rings(fitted, world_graph, worl
 
 
 def test_score_table_covers_every_user(fitted, world_graph):
-    scores = fitted.score(world_graph)
+    scores = fitted.score_users(world_graph).scores
     assert list(scores.columns) == ["user_id", "risk_score", "flagged", "ring_id", "reason_1", "reason_2", "reason_3"]
     assert len(scores) == len(world_graph.users) and scores["user_id"].is_unique
     assert scores["risk_score"].between(0, 1).all()
@@ -47,17 +52,19 @@ def test_save_load_round_trip_gives_identical_scores(fitted, world_graph, tmp_pa
     fitted.save(tmp_path / "model")
     assert sorted(p.name for p in (tmp_path / "model").iterdir()) == ["entities.npz", "model.json", "weights.pt"]
     loaded = RiskDetector.load(tmp_path / "model")
-    pd.testing.assert_series_equal(fitted.predict_proba(world_graph), loaded.predict_proba(world_graph))
+    np.testing.assert_array_equal(fitted.predict_proba(world_graph), loaded.predict_proba(world_graph))
     assert loaded.threshold_ == fitted.threshold_
+    assert loaded.settings == fitted.settings
     manifest = json.loads((tmp_path / "model" / "model.json").read_text())
-    assert manifest["schema"]["node_features"]["user"] == fitted.scalers_["user"].columns
+    assert manifest["format_version"] == 2
+    assert manifest["encoder"]["node_features"]["user"] == fitted.encoder_.scalers_["user"].columns
     assert {"torch", "torch_geometric", "graphrisk"} <= set(manifest["versions"])
 
 
 def test_same_seed_same_model(world_graph, train_labels):
     a = RiskDetector(epochs=3, seed=5).fit(world_graph, train_labels).predict_proba(world_graph)
     b = RiskDetector(epochs=3, seed=5).fit(world_graph, train_labels).predict_proba(world_graph)
-    pd.testing.assert_series_equal(a, b)
+    np.testing.assert_array_equal(a, b)
 
 
 def test_scores_users_it_never_saw_without_retraining(world):
@@ -72,7 +79,7 @@ def test_scores_users_it_never_saw_without_retraining(world):
     past, _ = build_graph(early, links, users)
     detector = RiskDetector(epochs=60, patience=15).fit(past, labels)
     full, _ = build_graph(world.transactions, world.links, world.users)
-    risk = detector.predict_proba(full)
+    risk = _risk(detector, full)
     new = risk.index.difference(pd.Index(sorted(early_users)))
     assert len(new) > 0 and risk.loc[new].between(0, 1).all()
     truth = world.labels.set_index("user_id")["is_fraud"]
@@ -107,10 +114,10 @@ def test_refuses_damaged_or_foreign_model_directories(fitted, tmp_path):
     with pytest.raises(ModelError, match="format version 99"):
         RiskDetector.load(folder)
 
-    manifest["format_version"] = 1
-    manifest["scalers"]["user"]["columns"].append("extra_feature")
-    manifest["scalers"]["user"]["mean"].append(0.0)
-    manifest["scalers"]["user"]["scale"].append(1.0)
+    manifest["format_version"] = 2
+    manifest["encoder"]["scalers"]["user"]["columns"].append("extra_feature")
+    manifest["encoder"]["scalers"]["user"]["mean"].append(0.0)
+    manifest["encoder"]["scalers"]["user"]["scale"].append(1.0)
     (folder / "model.json").write_text(json.dumps(manifest))
     with pytest.raises(ModelError, match="weights do not match the schema"):
         RiskDetector.load(folder)
@@ -132,9 +139,64 @@ def test_weights_load_without_running_pickled_code(fitted, tmp_path, monkeypatch
 
 
 def test_fit_refuses_labels_it_cannot_use(world_graph, train_labels):
-    with pytest.raises(ValueError, match="not in the graph"):
+    with pytest.raises(InputError, match="not in the graph"):
         RiskDetector(epochs=1).fit(world_graph, pd.DataFrame({"user_id": ["nobody"], "is_fraud": [1]}))
-    with pytest.raises(ValueError, match="both fraud"):
+    with pytest.raises(InputError, match="both fraud"):
         RiskDetector(epochs=1).fit(world_graph, train_labels.assign(is_fraud=0))
     with pytest.raises(ModelError, match="not fitted"):
         RiskDetector().predict_proba(world_graph)
+
+
+def test_clone_round_trips_every_parameter():
+    from sklearn.base import clone
+
+    detector = RiskDetector(hidden=32, layers=3, conv="gat", dropout=0.1, epochs=7, patience=3, min_epochs=2,
+                            learning_rate=0.02, weight_decay=0.0, max_pos_weight=10.0, validation_share=0.3,
+                            minibatch_edges=5, batch_size=64, fanouts=(4, 3, 2), seed=9, calibration="isotonic",
+                            device="cpu")
+    copy = clone(detector)
+    assert copy is not detector and copy.get_params() == detector.get_params()
+    assert copy.get_params()["fanouts"] == (4, 3, 2) and copy.settings == detector.settings
+    copy.set_params(epochs=11, conv="sage")
+    assert (copy.epochs, copy.conv, detector.epochs) == (11, "sage", 7)
+    defaults = RiskDetector().get_params()
+    assert set(defaults) == set(RiskDetector.__init__.__code__.co_varnames[1:len(defaults) + 1])
+
+
+def test_clone_of_a_fitted_detector_is_unfitted(fitted):
+    from sklearn.base import clone
+
+    copy = clone(fitted)
+    assert copy.get_params() == fitted.get_params() and not hasattr(copy, "network_")
+
+
+def test_predict_and_score_follow_scikit_learn(fitted, world_graph, world, split):
+    proba = fitted.predict_proba(world_graph)
+    assert proba.shape == (len(world_graph.users), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(fitted.predict(world_graph), (proba[:, 1] >= fitted.threshold_).astype(int))
+    held_out = world.labels[world.labels["user_id"].isin(split[1])]
+    assert fitted.score(world_graph, held_out) == pytest.approx(_test_metrics(fitted, world_graph, world,
+                                                                              split[1])[0])
+
+
+def test_a_format_1_model_loads_with_an_upgrade_note_and_the_same_scores(fitted, world_graph, tmp_path, as_format_1):
+    folder = fitted.save(tmp_path / "model")
+    manifest = as_format_1(json.loads((folder / "model.json").read_text()))
+    (folder / "model.json").write_text(json.dumps(manifest))
+    loaded = RiskDetector.load(folder)
+    assert len(loaded.notes_) == 1 and "format 1" in loaded.notes_[0] and "\n" not in loaded.notes_[0]
+    np.testing.assert_array_equal(loaded.predict_proba(world_graph), fitted.predict_proba(world_graph))
+    assert loaded.encoder_.profile_.features == fitted.encoder_.profile_.features
+    upgraded = loaded.save(tmp_path / "upgraded")
+    assert json.loads((upgraded / "model.json").read_text())["format_version"] == 2
+    assert RiskDetector.load(upgraded).notes_ == []
+
+
+def test_an_unknown_format_names_its_version(fitted, tmp_path):
+    folder = fitted.save(tmp_path / "model")
+    manifest = json.loads((folder / "model.json").read_text())
+    manifest["format_version"] = 0
+    (folder / "model.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match=r"format version 0; this graphrisk reads versions 1, 2"):
+        RiskDetector.load(folder)

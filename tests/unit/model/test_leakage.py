@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pandas as pd
-
-from graphrisk import build_graph
-from graphrisk.model import RiskDetector
 import pytest
 
-from graphrisk.model.detector import MAX_GROUP
+from graphrisk import build_graph
+from graphrisk.errors import InputError
 from graphrisk.model.groups import connected_groups
 from graphrisk.model.inputs import node_inputs
+from graphrisk.model.validation import MAX_GROUP, validation_split
 
 
 def test_inputs_ignore_labels_and_transaction_fraud_flags(world):
@@ -25,11 +24,10 @@ def test_inputs_ignore_labels_and_transaction_fraud_flags(world):
 
 
 def test_validation_keeps_rings_whole_and_holds_fraud(world, world_graph, train_labels):
-    detector = RiskDetector(validation_share=0.3)
     with_rings = train_labels.merge(world.labels[["user_id", "ring_id"]], on="user_id")
     truth = with_rings.set_index("user_id")["is_fraud"].astype(int)
     rings = with_rings.set_index("user_id")["ring_id"].fillna("")
-    train, val = detector._validation_split(world_graph, truth, rings)
+    train, val = validation_split(world_graph, truth, rings, share=0.3, seed=0)
     assert set(train).isdisjoint(val) and len(train) + len(val) == len(truth)
     for ring, members in rings[rings != ""].groupby(rings[rings != ""]):
         inside = members.index.isin(val)
@@ -39,7 +37,7 @@ def test_validation_keeps_rings_whole_and_holds_fraud(world, world_graph, train_
 
 def test_without_ring_ids_connected_groups_stay_whole(world_graph, train_labels):
     truth = train_labels.set_index("user_id")["is_fraud"].astype(int)
-    train, val = RiskDetector()._validation_split(world_graph, truth, None)
+    train, val = validation_split(world_graph, truth, None, share=0.2, seed=0)
     groups = connected_groups(world_graph).reindex(truth.index)
     sizes = groups.map(groups.value_counts())
     kept = groups[(sizes > 1) & (sizes <= MAX_GROUP)]
@@ -53,16 +51,16 @@ def test_without_ring_ids_connected_groups_stay_whole(world_graph, train_labels)
 def test_a_users_table_holding_labels_is_refused(world):
     users = world.users.merge(world.labels[["user_id", "is_fraud"]], on="user_id")
     graph, _ = build_graph(world.transactions, world.links, users)
-    with pytest.raises(ValueError, match=r"label columns \['is_fraud'\]"):
+    with pytest.raises(InputError, match=r"label columns \['is_fraud'\]"):
         node_inputs(graph)
 
 
 def test_duplicate_labels_keep_the_last_row(world_graph, train_labels):
-    from graphrisk.model.detector import _label_series
+    from graphrisk.model.labels import read_labels
 
     user = train_labels["user_id"].iloc[0]
     doubled = pd.concat([train_labels, pd.DataFrame({"user_id": [user], "is_fraud": [1]})])
-    truth, _ = _label_series(doubled)
+    truth, _ = read_labels(doubled, world_graph)
     assert truth.index.is_unique and truth.loc[user] == 1
-    with pytest.raises(ValueError, match="0 or 1"):
-        _label_series(train_labels.assign(is_fraud=2))
+    with pytest.raises(InputError, match="0 or 1"):
+        read_labels(train_labels.assign(is_fraud=2), world_graph)

@@ -10,7 +10,7 @@ from graphrisk.model.sampling import NeighbourSampler
 
 
 def test_unbounded_fanout_reproduces_full_batch_logits(fitted, world_graph):
-    pyg, _ = fitted._graph_tensors(world_graph)
+    pyg = fitted.encoder_.transform(world_graph).pyg
     network = fitted.network_.eval()
     data = pyg.data
     with torch.no_grad():
@@ -24,7 +24,7 @@ def test_unbounded_fanout_reproduces_full_batch_logits(fitted, world_graph):
 
 
 def test_batch_edges_map_back_to_real_edges(fitted, world_graph):
-    data = fitted._graph_tensors(world_graph)[0].data
+    data = fitted.encoder_.transform(world_graph).pyg.data
     batch = NeighbourSampler(data, fanouts=[3, 2], seed=1).sample(np.arange(50))
     for edge_type in batch.edge_types:
         src_type, _, dst_type = edge_type
@@ -36,11 +36,12 @@ def test_batch_edges_map_back_to_real_edges(fitted, world_graph):
         assert torch.bincount(local[1]).max() <= 3
 
 
-def test_settings_are_checked():
+def test_settings_are_checked_when_fitting(world_graph, train_labels):
     import pytest
 
+    detector = RiskDetector(fanouts=(10,))  # scikit-learn's rule: the constructor only stores
     with pytest.raises(ValueError, match="one positive entry per layer"):
-        RiskDetector(fanouts=(10,))
+        detector.fit(world_graph, train_labels)
     assert RiskDetector(layers=3).settings.fanouts == (15, 10, 10)
     with pytest.raises(ValueError, match="unknown conv"):
-        RiskDetector(conv="transformer")
+        RiskDetector(conv="transformer").fit(world_graph, train_labels)

@@ -192,13 +192,13 @@ def test_save_and_load_keep_the_profile(detector, model_dir, shifted_graph):
     from graphrisk.model import RiskDetector
 
     manifest = json.loads((model_dir / MANIFEST).read_text())
-    assert manifest["profile"]["features"]["user"]["amount_mean"]["edges"]
+    assert manifest["encoder"]["profile"]["features"]["user"]["amount_mean"]["edges"]
     assert (model_dir / ENTITIES).is_file()
     loaded = RiskDetector.load(model_dir, device="cpu")
-    assert loaded.profile_.features == detector.profile_.features
-    assert loaded.profile_.entities.keys() == detector.profile_.entities.keys()
-    for kind, hashes in detector.profile_.entities.items():
-        assert np.array_equal(loaded.profile_.entities[kind], hashes)
+    assert loaded.encoder_.profile_.features == detector.encoder_.profile_.features
+    assert loaded.encoder_.profile_.entities.keys() == detector.encoder_.profile_.entities.keys()
+    for kind, hashes in detector.encoder_.profile_.entities.items():
+        assert np.array_equal(loaded.encoder_.profile_.entities[kind], hashes)
     before, after = detector.drift(shifted_graph), loaded.drift(shifted_graph)
     pd.testing.assert_frame_equal(before.table(), after.table())
     assert before.new_entities == after.new_entities and before.warnings == after.warnings
@@ -216,13 +216,13 @@ def test_an_old_model_without_a_profile_still_scores(model_dir, graph, inputs, t
 
     old = _copy_model(model_dir, tmp_path / "old")
     manifest = json.loads((old / MANIFEST).read_text())
-    for key in ("profile", "entities_sha256"):
-        manifest.pop(key)
+    manifest["encoder"].pop("profile")
+    manifest.pop("entities_sha256")
     (old / MANIFEST).write_text(json.dumps(manifest))
     (old / ENTITIES).unlink()
     detector = RiskDetector.load(old, device="cpu")
-    assert detector.profile_ is None and detector.drift(graph) is None
-    assert len(detector.score(graph, reasons=0, inputs=inputs)) == USERS
+    assert detector.encoder_.profile_ is None and detector.drift(graph) is None
+    assert len(detector.score_users(graph, reasons=0, inputs=inputs).scores) == USERS
     assert model_version(old) == detector.version_
 
 
@@ -287,7 +287,7 @@ def test_score_cli_is_quiet_on_the_training_world(model_dir, world, tmp_path, ca
 def test_score_cli_notes_a_model_without_a_profile(model_dir, world, tmp_path, capsys):
     old = _copy_model(model_dir, tmp_path / "old")
     manifest = json.loads((old / MANIFEST).read_text())
-    manifest["profile"] = None
+    manifest["encoder"]["profile"] = None
     manifest.pop("entities_sha256")
     (old / MANIFEST).write_text(json.dumps(manifest))
     world.write(tmp_path / "world")

@@ -11,7 +11,7 @@ import pytest
 from scipy.special import expit
 
 from graphrisk.model.calibration import calibration_statistics
-from graphrisk.report import SECTION_IDS, ReportContent, render_report, reliability_figure
+from graphrisk.report import SECTION_IDS, ReportContent, reliability_figure, render_report
 from graphrisk.report.figures import PNG_SIGNATURE
 
 

@@ -143,7 +143,7 @@ def test_ring_ids_are_stable_for_the_same_members(two_rings_and_a_kiosk):
     pd.testing.assert_frame_equal(first.table, shuffled.table)
     pd.testing.assert_series_equal(first.membership, shuffled.membership)
 
-    expected = "ring-" + hashlib.sha1("a1\na2\na3".encode()).hexdigest()[:10]
+    expected = "ring-" + hashlib.sha1(b"a1\na2\na3").hexdigest()[:10]
     assert first.ring_of(["a2"]).tolist() == [expected]
     assert ring_id(["a3", "a1", "a2"]) == expected
     # adding an unrelated ring changes no existing id

@@ -1,4 +1,4 @@
-"""The service's scores against ``graphrisk score`` on the same data, and its incremental updates."""
+"""The service's scores against ``graphrisk score`` run from the files, and its incremental updates."""
 
 from __future__ import annotations
 
@@ -38,6 +38,54 @@ def _full_pass_risk(scorer: LiveScorer) -> pd.Series:
     with torch.inference_mode():
         logits = cache.network({k: rows.values for k, rows in cache.x.items()}, edges, attrs).numpy()
     return pd.Series(scorer.detector.risk_from_logits(logits), index=live.names["user"])
+
+
+def _read_scores(path) -> pd.Series:
+    return pd.read_csv(path, dtype={"user_id": str}, keep_default_na=False).set_index("user_id")["risk_score"]
+
+
+def test_each_answer_equals_graphrisk_score_on_the_files_with_the_transaction_appended(
+    serve_world, model_dir, tmp_path, request_body
+):
+    """The oracle is built from the files alone, through the CLI: never from the service's graph or cache.
+
+    Between two full scorings the service keeps the node inputs (graph features) of the last
+    one and gives new nodes the training mean; ``graphrisk score --inputs`` scores files that
+    way, so the two must agree on every arriving transaction.
+    """
+    graph = build_graph(serve_world.folder / "base.csv", serve_world.folder / "links.csv",
+                        serve_world.folder / "users.csv")[0]
+    scorer = LiveScorer(RiskDetector.load(model_dir, device="cpu"), graph,
+                        links=serve_world.folder / "links.csv", users=serve_world.folder / "users.csv")
+    client = TestClient(create_app(scorer))
+    inputs, start = tmp_path / "inputs", tmp_path / "start.csv"
+    assert main(["score", *serve_world.files("base.csv"), "--model", str(model_dir), "--out", str(start),
+                 "--save-node-inputs", str(inputs)]) == 0
+    at_start = _read_scores(start)
+    np.testing.assert_allclose(scorer.all_risks().reindex(at_start.index), at_start, atol=1e-5)  # batch == service
+
+    arriving = serve_world.arriving
+    has_receiver = arriving.index[arriving["counterparty_id"].notna()]
+    checkpoints = {0, len(arriving) // 2, len(arriving) - 1, *has_receiver[:1]}
+    checked = 0
+    for i, row in arriving.iterrows():
+        answer = client.post("/score", json=request_body(row)).json()
+        if i not in checkpoints:
+            continue
+        files = tmp_path / f"with-{i}.csv"
+        pd.concat([serve_world.base, arriving.iloc[: i + 1]], ignore_index=True).to_csv(files, index=False)
+        out = tmp_path / f"scores-{i}.csv"
+        flags = ["--transactions", str(files), "--links", str(serve_world.folder / "links.csv"),
+                 "--users", str(serve_world.folder / "users.csv"), "--rejects", str(tmp_path / "rejects.csv")]
+        assert main(["score", *flags, "--model", str(model_dir), "--node-inputs", str(inputs), "--out", str(out)]) == 0
+        oracle = _read_scores(out)
+        accounts = [answer["payer"]] + ([answer["counterparty"]] if answer["counterparty"] else [])
+        for account in accounts:
+            assert account["risk"] == pytest.approx(oracle[account["user_id"]], abs=1e-5), (i, account)
+        expected = 1.0 - np.prod([1.0 - oracle[a["user_id"]] for a in accounts])
+        assert answer["transaction_risk"] == pytest.approx(expected, abs=1e-5)
+        checked += 1
+    assert checked == len(checkpoints) >= 3
 
 
 def test_service_scores_equal_graphrisk_score_then_follow_each_transaction_and_refresh_to_it_again(
@@ -143,8 +191,9 @@ def test_a_receiver_is_an_account_even_for_a_model_without_transfers(service, se
     scorer, _ = service
     graph = build_graph(serve_world.folder / "base.csv", serve_world.folder / "links.csv",
                         serve_world.folder / "users.csv")[0]
-    relations = [et for et in scorer.detector.edge_types_ if "sent" not in et[1]]
-    live = LiveGraph(graph, scorer.detector.network_input(graph), list(scorer.detector.scalers_), relations)
+    encoder = scorer.detector.encoder_
+    relations = [et for et in encoder.edge_types_ if "sent" not in et[1]]
+    live = LiveGraph(graph, encoder.transform(graph).pyg, encoder.node_types, relations)
     change = live.add_transaction({"transaction_id": "T-x", "timestamp": pd.Timestamp("2030-01-01", tz="UTC"),
                                    "user_id": "payer-x", "amount": 1.0, "counterparty_id": "receiver-x"})
     assert {"payer-x", "receiver-x"} <= set(live.ids["user"])

@@ -208,6 +208,17 @@ def test_repr_and_str_never_show_the_password(config_file):
     assert SECRET not in repr(config) and SECRET not in str(config) and SECRET not in f"{config}"
 
 
+def test_config_never_shows_the_password():
+    config = Neo4jConfig.from_env({"NEO4J_URI": "bolt://h:7687", "NEO4J_PASSWORD": "s3cret"})
+    assert "s3cret" not in repr(config) and "s3cret" not in str(config)
+    assert config.auth == ("neo4j", "s3cret")
+
+
+def test_config_needs_a_uri():
+    with pytest.raises(ValueError, match="NEO4J_URI"):
+        Neo4jConfig.from_env({})
+
+
 # --- the retry bound reaches the driver, and its end is one clear error -------------------------------------------
 
 class _FakeSession:

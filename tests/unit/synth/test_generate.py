@@ -101,3 +101,12 @@ def test_generate_command_writes_the_tables(tmp_path, capsys):
     assert (settings["seed"], settings["days"], settings["n_users"]) == (2, 30, 300)
     header = (tmp_path / "w" / "labels.csv").read_text().splitlines()[0]
     assert header.replace('"', "") == "user_id,is_fraud,ring_id,ring_type"
+
+
+def test_planted_identities_carry_no_ring_names():
+    world = generate_world(1_000, seed=3, config=WorldConfig(fraud_share=0.05, ring_mix={"bust_out": 1.0}))
+    ids = world.links["entity_id"].astype(str)
+    assert not ids.str.contains("-r").any()
+    fraud = set(world.labels.loc[world.labels["is_fraud"] == 1, "user_id"])
+    shared = world.links[world.links["user_id"].isin(fraud) & world.links["entity_type"].isin(["phone", "address"])]
+    assert shared["entity_id"].str.fullmatch(r"(tel|addr)\d+").all()

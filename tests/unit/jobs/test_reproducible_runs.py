@@ -23,8 +23,9 @@ world = generate_world(800, seed=2, config=WorldConfig(fraud_share=0.06))
 graph = build_graph(world.transactions, world.links, world.users)[0]
 compute_features(graph, seed=0).to_parquet(sys.argv[1] + "/features.parquet")
 detector = RiskDetector(epochs=8, seed=0).fit(graph, world.known_labels)
-detector.score(graph).to_parquet(sys.argv[1] + "/scores.parquet")
-detector.rings_.table.to_parquet(sys.argv[1] + "/rings.parquet")
+result = detector.score_users(graph)
+result.scores.to_parquet(sys.argv[1] + "/scores.parquet")
+result.rings.table.to_parquet(sys.argv[1] + "/rings.parquet")
 """
 
 

@@ -1,4 +1,4 @@
-"""Splits that keep every ring on one side, so no evaluation ring is seen in training.
+"""Splits that keep every ring on one side, so no held-out ring is seen in training.
 
 * :func:`group_split` / :func:`ring_aware_split`: a random share of the groups (rings and
   lone users) goes to test.
@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+
+from graphrisk.errors import InputError
 
 __all__ = ["ring_aware_split", "group_split", "temporal_split"]
 
@@ -160,8 +162,9 @@ def temporal_split(
     Raises
     ------
     ValueError
-        ``test_size`` out of (0, 1), duplicated or missing timestamps, or a cut that leaves
-        one side empty (for example every user has the same ``first_seen``).
+        ``test_size`` out of (0, 1), duplicated or missing timestamps.
+    InputError
+        A cut that leaves one side empty (for example every user has the same ``first_seen``).
 
     Examples
     --------
@@ -197,6 +200,6 @@ def temporal_split(
     in_test = (group_start >= cut).to_numpy()
     if in_test.all() or not in_test.any():
         side = "test" if in_test.all() else "train"
-        raise ValueError(f"temporal split puts every user in {side} (cut at {cut}); too few distinct times")
+        raise InputError(f"temporal split puts every user in {side} (cut at {cut}); too few distinct times")
     user_ids = frame["user"].to_numpy(dtype=str)
     return pd.Index(user_ids[~in_test], name="user_id"), pd.Index(user_ids[in_test], name="user_id")

@@ -62,3 +62,12 @@ def test_header_only_file_without_columns_is_an_error(tmp_path):
     path.write_text("")
     with pytest.raises(InputError, match="empty"):
         build_graph(path)
+
+
+def test_blank_lines_are_rejected_and_line_numbers_stay_true(tmp_path):
+    path = tmp_path / "tx.csv"
+    path.write_text("transaction_id,timestamp,user_id,amount\nt1,2024-01-01,u1,1\n\nt2,bad,u2,1\n")
+    _, report = build_graph(path)
+    assert report.rejects["line"].tolist() == [3, 4]
+    assert report.rejects["reason"].iloc[1] == "unparseable timestamp"
+    assert (report.rows_read, report.rows_loaded) == (3, 1)

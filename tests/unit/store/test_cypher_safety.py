@@ -9,7 +9,7 @@ A static scan of ``graphrisk/``, ``loaders/`` and ``queries/``:
   function or module. Values must travel as ``$parameters`` instead.
 * ``.cypher`` files: no Python-style placeholders (``{0}``, ``{name}``, ``{{``, ``%s``,
   ``${...}``). That every ``$parameter`` is declared in the file's header is checked by
-  ``tests/unit/test_query_headers.py`` (``test_parameters_used_and_declared_agree``).
+  ``tests/unit/queries/test_query_headers.py`` (``test_parameters_used_and_declared_agree``).
 
 Text "looks like Cypher" when it holds a clause (a keyword, in any case, followed by what
 Cypher puts after it: ``MATCH (``, ``SET n.x =``, ``UNWIND $rows AS``, ``CALL {``...) or two
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SCANNED = ("graphrisk", "loaders", "queries")
 
 #: A Cypher clause: a keyword (any case) followed by what Cypher puts after it. Plain English

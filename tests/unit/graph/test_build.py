@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from graphrisk import build_graph
@@ -73,3 +75,34 @@ def test_transactions_are_kept_only_on_request(sample_paths):
     assert len(kept.transactions) == 12
     assert dropped.transactions is None
     assert kept.fingerprint() == dropped.fingerprint()
+
+
+@pytest.fixture
+def many_amounts():
+    rng = np.random.default_rng(0)
+    n = 2_000
+    return pd.DataFrame({
+        "transaction_id": [f"t{i}" for i in range(n)],
+        "timestamp": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 86_400 * 30, n), unit="s"),
+        "user_id": rng.choice(["a", "b", "c"], n),
+        "amount": rng.lognormal(3, 1, n),
+        "merchant_id": "m",
+    })
+
+
+def test_content_id_ignores_chunking_order_and_format(many_amounts, tmp_path):
+    reference = build_graph(many_amounts)[0].content_id
+    assert build_graph(many_amounts, chunk_rows=97)[0].content_id == reference
+    assert build_graph(many_amounts.sample(frac=1.0, random_state=1))[0].content_id == reference
+    many_amounts.to_parquet(tmp_path / "tx.parquet")
+    assert build_graph(tmp_path / "tx.parquet", chunk_rows=500)[0].content_id == reference
+    users = pd.DataFrame({"user_id": ["a", "b"], "segment": ["x", "y"]})
+    assert build_graph(many_amounts, users=users)[0].content_id == reference  # node properties only
+    assert build_graph(many_amounts.iloc[1:])[0].content_id != reference
+
+
+def test_empty_labels_table_is_fine(sample_paths):
+    labels = pd.DataFrame({"user_id": pd.Series(dtype=str), "is_fraud": pd.Series(dtype=int)})
+    graph, report = build_graph(sample_paths["transactions"], labels=labels)
+    assert graph.labels is not None and graph.labels.empty
+    assert report.tables[-1].rows_read == 0

@@ -12,6 +12,7 @@ the relations into one node type fold together: for target type ``t`` with relat
 which is what :meth:`FoldedSageRounds.propagate` computes, followed by the network's own
 activation, residual and layer norm. Same numbers as
 :meth:`~graphrisk.model.network.HeteroRiskNet.propagate` up to float rounding (tested).
+Built by :meth:`~graphrisk.model.network.HeteroRiskNet.fold`: callers see only the network.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-
-from graphrisk.model.network import HeteroRiskNet
-from graphrisk.serve.live_graph import EdgeType
+from torch import nn
 
 __all__ = ["FoldedSageRounds"]
+
+EdgeType = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
@@ -39,24 +40,25 @@ class _Folded:
 
 
 class FoldedSageRounds:
-    """Every round of a ``conv="sage"`` network with the relations into each type folded.
+    """Every round of a SAGE network with the relations into each type folded.
 
     Parameters
     ----------
-    network
-        The trained network (``conv_kind == "sage"``).
+    convs
+        The network's ``HeteroConv`` of each round (``SAGEConv`` per relation).
+    norms
+        The network's layer norms of each round, per node type.
     round_relations
         Per round, the relations present in the graph (a full pass over the graph uses
         exactly these: a relation without edges adds no root term).
     """
 
-    def __init__(self, network: HeteroRiskNet, round_relations: Sequence[Sequence[EdgeType]]) -> None:
-        if network.conv_kind != "sage":
-            raise ValueError("folding needs the sage relation operator")
-        self.network = network
+    def __init__(self, convs: Sequence[nn.Module], norms: Sequence[nn.ModuleDict],
+                 round_relations: Sequence[Sequence[EdgeType]]) -> None:
+        self.norms = norms
         self.rounds: list[dict[str, _Folded]] = []
         with torch.inference_mode():
-            for conv, relations in zip(network.convs, round_relations):
+            for conv, relations in zip(convs, round_relations):
                 folded = {}
                 for target in sorted({et[2] for et in relations}):
                     into = [et for et in relations if et[2] == target]
@@ -95,7 +97,7 @@ class FoldedSageRounds:
         targets
             The node types to update; each must be a target of the round.
         """
-        norms = self.network.norms[round_index]
+        norms = self.norms[round_index]
         out = {}
         for target in targets:
             folded = self.rounds[round_index][target]

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from graphrisk import build_graph
 from graphrisk.io.schema import LINKS, TRANSACTIONS
 from graphrisk.io.validate import Validator
 
@@ -110,3 +111,21 @@ def test_link_entity_types_are_checked_and_normalised():
     out = Validator(LINKS, "links.csv").validate(raw, lines=[2, 3])
     assert out.rows["entity_type"].tolist() == ["email"]
     assert out.rejects["reason"].str.startswith("entity_type must be one of").tolist() == [True]
+
+
+def test_out_of_range_parquet_timestamps_are_rejected(tmp_path):
+    frame = pd.DataFrame({
+        "transaction_id": ["a", "b"],
+        "timestamp": pd.Series(pd.to_datetime(["2024-01-01", "9999-12-31"])).astype("datetime64[us]"),
+        "user_id": ["u", "v"], "amount": [1.0, 2.0],
+    })
+    frame.to_parquet(tmp_path / "tx.parquet")
+    _, report = build_graph(tmp_path / "tx.parquet")
+    assert report.rejects[["line", "reason"]].values.tolist() == [[2, "unparseable timestamp"]]
+
+
+def test_compact_iso_dates_are_dates_not_seconds():
+    frame = pd.DataFrame({"transaction_id": ["a", "b"], "timestamp": ["20240115", "1700000000"],
+                          "user_id": ["u", "u"], "amount": ["1", "1"]})
+    tx = build_graph(frame)[0].transactions
+    assert tx["timestamp"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-15", "2023-11-14"]

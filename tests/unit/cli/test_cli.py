@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from neo4j.exceptions import ServiceUnavailable
 
+from graphrisk.cli import load as load_command
 from graphrisk.cli.main import main
-from graphrisk.store.config import Neo4jConfig
 
 
 def test_load_with_missing_file_is_one_line_and_status_1(tmp_path, capsys, monkeypatch):
@@ -34,12 +35,25 @@ def test_usage_error_exits_2():
     assert exit_info.value.code == 2
 
 
-def test_config_never_shows_the_password():
-    config = Neo4jConfig.from_env({"NEO4J_URI": "bolt://h:7687", "NEO4J_PASSWORD": "s3cret"})
-    assert "s3cret" not in repr(config) and "s3cret" not in str(config)
-    assert config.auth == ("neo4j", "s3cret")
+def test_neo4j_failure_during_a_load_is_one_line(sample_paths, tmp_path, capsys, monkeypatch):
+    class FakeConnect:
+        def __init__(self, config):
+            pass
 
+        def __enter__(self):
+            return object()
 
-def test_config_needs_a_uri():
-    with pytest.raises(ValueError, match="NEO4J_URI"):
-        Neo4jConfig.from_env({})
+        def __exit__(self, *exc):
+            return False
+
+    def failing_load(*args, **kwargs):
+        raise ServiceUnavailable("Failed to read from defunct connection\nmore detail")
+
+    monkeypatch.setattr(load_command, "connect", FakeConnect)
+    monkeypatch.setattr(load_command, "load_graph", failing_load)
+    monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:7687")
+    status = main(["load", "--no-progress", "--transactions", str(sample_paths["transactions"]),
+                   "--rejects", str(tmp_path / "r.csv")])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err == "graphrisk load: error: Neo4j: Failed to read from defunct connection\n"
