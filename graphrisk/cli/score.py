@@ -61,7 +61,9 @@ def add_parser(commands) -> None:
                         help="score with the node inputs (graph features) saved by an earlier --save-node-inputs instead "
                         "of computing them: accounts, merchants and identifiers absent from them get the training "
                         "mean, as in the real-time service between two full scorings")
-    parser.add_argument("--save-node-inputs", metavar="DIR", help="write the node inputs scored, one Parquet per node type")
+    parser.add_argument("--save-node-inputs", metavar="DIR",
+                        help="write the node inputs scored, one Parquet per node type (a new or empty folder, or one "
+                        "written here before)")
     drift = parser.add_argument_group("drift")
     drift.add_argument("--drift", metavar="FILE",
                        help="write the drift table: PSI and status per input feature (.csv or .parquet)")
@@ -83,6 +85,12 @@ def _check(args: argparse.Namespace) -> None:
     check_input_choice(args)  # files (canonical tables or --input) or --from-neo4j: exactly one
     if not (args.out or args.rings or args.write_neo4j or args.drift):
         raise InputError("nothing to write: give --out FILE, --rings FILE, --drift FILE and/or --write-neo4j")
+    if args.node_inputs and (args.drift or args.fail_on_drift):
+        raise InputError("--drift and --fail-on-drift measure inputs computed now: they do not go with --node-inputs")
+    if args.save_node_inputs:
+        from graphrisk.model.inputs import check_node_inputs_folder
+
+        check_node_inputs_folder(args.save_node_inputs)  # before the work, not after it
     for flag, path in (("--out", args.out), ("--rings", args.rings), ("--drift", args.drift)):
         if path and not path.lower().endswith(TABLE_SUFFIXES):
             raise InputError(f"{flag} {path}: use a .csv or .parquet file")
@@ -150,11 +158,7 @@ def run(args: argparse.Namespace) -> int:
     for note in detector.notes_:
         print(f"note: {note}")
     inputs = _saved_inputs(args.node_inputs, graph) if args.node_inputs else None
-    result = detector.score_users(graph, reasons=args.reasons, inputs=inputs)
-    if args.save_node_inputs:
-        from graphrisk.model.inputs import write_node_inputs
-
-        print(f"node inputs -> {write_node_inputs(result.inputs, args.save_node_inputs)}")
+    result = detector.score_users(graph, reasons=args.reasons, inputs=inputs, drift=inputs is None)
     scores, rings = result.scores, result.rings.table
     if args.points:
         from graphrisk.model.calibration import risk_points
@@ -164,10 +168,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     print(f"scored {len(scores):,} users with model {detector.version_}: {int(scores['flagged'].sum()):,} flagged "
           f"(risk >= {detector.threshold_:.3f}), {len(rings):,} rings")
-    if _report_drift(args, result.drift) and args.fail_on_drift:
+    if inputs is not None:
+        print("note: drift: not measured: the saved node inputs describe the graph they were computed on")
+    elif _report_drift(args, result.drift) and args.fail_on_drift:
         print("graphrisk score: stopped: drift past the warning thresholds (--fail-on-drift): no scores written",
               file=sys.stderr)
         return 3
+    if args.save_node_inputs:
+        from graphrisk.model.inputs import write_node_inputs
+
+        print(f"node inputs -> {write_node_inputs(result.inputs, args.save_node_inputs)}")
     _write_files(args, scores, rings)  # the results are safe on disk before the database is touched
     if args.write_neo4j:
         from graphrisk.rings.entity_risk import entity_risk

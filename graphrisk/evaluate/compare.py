@@ -167,14 +167,15 @@ def compare_systems(
         raise InputError("each side of the split needs fraud and legitimate users: use a larger graph or test_size")
 
     stage = progress or (lambda name: None)
+    detector = RiskDetector(device=device, **{"seed": seed, **(detector_options or {})})
     stage("features")
     started = time.perf_counter()
-    inputs = GraphEncoder(seed=seed).node_inputs(graph)  # the detector's inputs, computed once for every system
+    # the detector's inputs (its own seed), computed once for every system
+    inputs = GraphEncoder(seed=detector.seed).node_inputs(graph)
     feature_seconds = time.perf_counter() - started
 
     stage("graphrisk_gnn")
     started = time.perf_counter()
-    detector = RiskDetector(device=device, **{"seed": seed, **(detector_options or {})})
     detector.fit(graph, train_labels.rename_axis("user_id").reset_index(name="is_fraud").assign(
         ring_id=rings.reindex(train).to_numpy()), inputs=inputs)
     risk = pd.Series(detector.predict_proba(graph, inputs=inputs)[:, 1], index=graph.users["user_id"].astype(str))

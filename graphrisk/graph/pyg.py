@@ -1,7 +1,7 @@
 """The PyTorch Geometric view: a ``HeteroData`` of users, merchants and identifiers.
 
 Node inputs are feature tables (from :mod:`graphrisk.features`), aligned to the graph's
-node order; edges carry their aggregates ``[count, amount, span_days]`` (float64,
+node order; edges carry their aggregates ``[count, amount, span_seconds]`` (float64,
 :data:`EDGE_AGGREGATES`) and every relation also gets its reverse (``rev_paid``,
 ``rev_sent``, ``rev_used``), so messages flow both ways. What the detector's network reads
 is derived from this view by :class:`graphrisk.model.encoding.GraphEncoder` alone.
@@ -21,8 +21,8 @@ from graphrisk.graph.transaction_graph import TransactionGraph
 
 __all__ = ["to_pyg", "PygGraph", "EDGE_AGGREGATES"]
 
-#: Names of the edge attribute columns: transactions, their summed amount, days from first to last.
-EDGE_AGGREGATES = ("count", "amount", "span_days")
+#: Names of the edge attribute columns: transactions, their summed amount, seconds from first to last.
+EDGE_AGGREGATES = ("count", "amount", "span_seconds")
 
 
 @dataclass
@@ -41,7 +41,7 @@ def _node_matrix(index: pd.Index, table: pd.DataFrame | None) -> torch.Tensor:
 
 
 def _edge_attr(edges: pd.DataFrame) -> torch.Tensor:
-    span = (edges["last_seen"] - edges["first_seen"]).dt.total_seconds() / 86_400.0
+    span = (edges["last_seen"] - edges["first_seen"]).dt.total_seconds()
     attr = np.column_stack([edges["count"].to_numpy(dtype=float), edges["amount"].to_numpy(dtype=float),
                             span.to_numpy(dtype=float, na_value=np.nan)])
     return torch.from_numpy(attr.astype(np.float64))

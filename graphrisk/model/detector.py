@@ -35,29 +35,22 @@ _D = DetectorSettings  # the defaults live in one place
 class RiskDetector(BaseEstimator):
     """Heterogeneous GNN fraud detector over a :class:`~graphrisk.TransactionGraph`.
 
-    ``fit`` learns from the labelled users of a graph (every transaction shapes the graph,
-    labels or not); ``predict_proba`` and ``score_users`` rate every user of any graph built
-    the same way, new users, devices and merchants included (the network is inductive).
-    Parameters are those of :class:`~graphrisk.model.settings.DetectorSettings` (checked in
-    ``fit``; ``fanouts=None`` means 15, then 10 for every further layer) and ``device``
-    (``"auto"``: CUDA when present). ``sklearn.base.clone`` copies an unfitted detector.
+    ``fit`` learns from the labelled users of a graph; ``predict_proba`` and ``score_users``
+    rate every user of any graph built the same way, new users, devices and merchants
+    included (the network is inductive). Parameters are those of
+    :class:`~graphrisk.model.settings.DetectorSettings`, checked in ``fit`` (``fanouts=None``:
+    15, then 10 per further layer), and ``device`` (``"auto"``: CUDA when present).
 
     Attributes
     ----------
     encoder_ : GraphEncoder
-        Everything the network reads: node inputs and their scalers, edge inputs, relations, drift profile.
-    network_ : HeteroRiskNet
-        The trained network.
-    calibrator_ : Calibrator
-        Logit -> calibrated fraud probability, fitted on the validation users.
-    threshold_ : float
-        Risk at or above which a user is flagged (F1-best on the validation users).
-    validation_, history_ : dict, list[dict]
-        Validation figures (AUC-PR, best epoch, calibration) and loss per epoch.
-    version_ : str or None
-        Version of the saved model (hash of its files) once saved or loaded.
-    notes_ : list[str]
-        What loading said (a model directory in an older format).
+        Everything the network reads (node and edge inputs, relations, drift profile).
+    network_, calibrator_, threshold_
+        The trained network; logit -> calibrated risk; the risk at or above which a user is
+        flagged (F1-best on the validation users, which also fit the calibrator).
+    validation_, history_, version_, notes_
+        Validation figures; loss per epoch; the saved model's version (hash of its files);
+        what loading said (an older format's upgrade note).
 
     Examples
     --------
@@ -100,7 +93,7 @@ class RiskDetector(BaseEstimator):
         return torch.device(self.device)
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "network_"):
+        if not hasattr(self, "threshold_"):
             raise ModelError("this RiskDetector is not fitted: call fit() or RiskDetector.load()")
 
     def _sampler(self, encoded: EncodedGraph) -> NeighbourSampler | None:
@@ -110,7 +103,8 @@ class RiskDetector(BaseEstimator):
         return NeighbourSampler(data, settings.fanouts, seed=settings.seed)
 
     def _logits(self, encoded: EncodedGraph, sampler: NeighbourSampler | None, nodes: np.ndarray) -> np.ndarray:
-        data = encoded.pyg.data if sampler is not None else encoded.pyg.data.to(self.torch_device())
+        device = next(self.network_.parameters()).device  # where the weights are, whatever device says now
+        data = encoded.pyg.data if sampler is not None else encoded.pyg.data.to(device)
         return predict_logits(self.network_, data, nodes, sampler, self.settings.batch_size)
 
     def fit(self, graph: TransactionGraph, labels: pd.DataFrame | pd.Series, *,
@@ -126,16 +120,16 @@ class RiskDetector(BaseEstimator):
         """
         if not isinstance(graph, TransactionGraph):
             raise TypeError(f"graph must be a TransactionGraph, got {type(graph).__name__}")
+        for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("_")]:
+            delattr(self, name)  # a fit that fails leaves an unfitted detector, never a half-fitted one
         settings = self.settings
         truth, rings = read_labels(labels, graph)
-        torch.manual_seed(settings.seed)
-        self.encoder_ = GraphEncoder(seed=settings.seed)
-        raw = inputs if inputs is not None else self.encoder_.node_inputs(graph)
-        encoded = self.encoder_.fit(graph, inputs=raw).transform(graph, inputs=raw)
-        self.version_, self.notes_ = None, []  # new weights: no saved version yet
-        self.network_ = self.build_network().to(self.torch_device())
         train_users, val_users = validation_split(graph, truth, rings, share=settings.validation_share,
                                                   seed=settings.seed)
+        torch.manual_seed(settings.seed)
+        self.encoder_ = GraphEncoder(seed=settings.seed)
+        encoded = self.encoder_.fit_transform(graph, inputs=inputs)
+        self.network_ = self.build_network().to(self.torch_device())
         position = encoded.pyg.ids["user"]
         train = (position.get_indexer(train_users), truth.loc[train_users].to_numpy())
         validation = (position.get_indexer(val_users), truth.loc[val_users].to_numpy())
@@ -145,8 +139,7 @@ class RiskDetector(BaseEstimator):
         self.network_.load_state_dict(result.state)
         val_logits = self._logits(encoded, sampler, validation[0])
         self.calibrator_ = Calibrator(settings.calibration).fit(val_logits, validation[1])
-        self.threshold_ = f1_threshold(validation[1], self.calibrator_.transform(val_logits))
-        self.history_ = result.history
+        self.history_, self.version_, self.notes_ = result.history, None, []  # new weights: no saved version yet
         self.validation_ = {
             "auc_pr": result.best_auc_pr, "best_epoch": result.best_epoch, "epochs_run": len(result.history),
             "users": int(len(val_users)), "fraud": int(validation[1].sum()), "train_users": int(len(train_users)),
@@ -154,6 +147,7 @@ class RiskDetector(BaseEstimator):
             "calibration": calibration_statistics(val_logits, validation[1], method=settings.calibration,
                                                   seed=settings.seed),
         }
+        self.threshold_ = f1_threshold(validation[1], self.calibrator_.transform(val_logits))  # fitted from here
         return self
 
     def build_network(self) -> HeteroRiskNet:

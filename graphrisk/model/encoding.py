@@ -37,18 +37,22 @@ EdgeType = tuple[str, str, str]
 #: Names of the network's edge inputs, in column order.
 EDGE_FEATURES = ("log_count", "log_amount", "log_span_days")
 
+DAY_SECONDS = 86_400.0
 
-def edge_features(count: np.ndarray, amount: np.ndarray, span_days: np.ndarray) -> np.ndarray:
-    """The network's edge inputs: ``[log1p(count), log1p(amount), log1p(span_days)]`` as float32.
 
-    A missing or negative span (one transaction, or timestamps out of order) counts as 0.
+def edge_features(count: np.ndarray, amount: np.ndarray, span_seconds: np.ndarray) -> np.ndarray:
+    """The network's edge inputs: ``[log1p(count), log1p(amount), log1p(span in days)]`` as float32.
+
+    ``span_seconds`` is the time from a relation's first transaction to its last; a missing
+    or negative span (one transaction, or timestamps out of order) counts as 0.
 
     Examples
     --------
-    >>> edge_features(np.array([1.0]), np.array([0.0]), np.array([np.nan])).tolist()
-    [[0.6931471824645996, 0.0, 0.0]]
+    >>> features = edge_features(np.array([1.0, 3.0]), np.array([0.0, 10.0]), np.array([np.nan, 86_400.0]))
+    >>> features.dtype, features.astype(float).round(4).tolist()
+    (dtype('float32'), [[0.6931, 0.0, 0.0], [1.3863, 2.3979, 0.6931]])
     """
-    span = np.nan_to_num(np.asarray(span_days, dtype=np.float64), nan=0.0).clip(min=0.0)
+    span = np.nan_to_num(np.asarray(span_seconds, dtype=np.float64) / DAY_SECONDS, nan=0.0).clip(min=0.0)
     columns = [np.log1p(np.asarray(count, dtype=np.float64)), np.log1p(np.asarray(amount, dtype=np.float64)),
                np.log1p(span)]
     return np.column_stack(columns).astype(np.float32)
@@ -120,12 +124,20 @@ class GraphEncoder:
         inputs
             Its raw node inputs when already computed (:meth:`node_inputs`).
         """
+        self.fit_transform(graph, inputs=inputs)
+        return self
+
+    def fit_transform(
+        self, graph: TransactionGraph, *, inputs: Mapping[str, pd.DataFrame] | None = None
+    ) -> EncodedGraph:
+        """:meth:`fit` on ``graph``, and ``graph`` as the fitted network will read it (:meth:`transform`)."""
         raw = dict(inputs) if inputs is not None else self.node_inputs(graph)
         self.scalers_ = {kind: FeatureScaler.fit(table) for kind, table in raw.items() if len(table)}
         self.profile_: ReferenceProfile | None = ReferenceProfile.from_inputs(raw)
-        data = to_pyg(graph).data
-        self.edge_types_ = [tuple(et) for et in data.edge_types if et[0] in self.scalers_ and et[2] in self.scalers_]
-        return self
+        pyg = self._scaled_view(graph, raw)
+        self.edge_types_ = [tuple(et) for et in pyg.data.edge_types
+                            if et[0] in self.scalers_ and et[2] in self.scalers_]
+        return self._aligned(pyg, raw)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "scalers_"):
@@ -162,10 +174,17 @@ class GraphEncoder:
         return pd.DataFrame(scaler.transform(table), index=table.index, columns=scaler.columns)
 
     def blank_inputs(self, kind: str, rows: int) -> torch.Tensor:
-        """Scaled inputs of ``rows`` nodes of type ``kind`` whose features are not known yet: the training mean."""
-        scaler = self.scalers_[kind]
-        blank = pd.DataFrame(np.full((rows, len(scaler.columns)), np.nan), columns=scaler.columns)
-        return torch.from_numpy(scaler.transform(blank))
+        """Scaled inputs of ``rows`` nodes of type ``kind`` whose features are not known yet: the training mean.
+
+        The service calls this for every new node of every transaction: the row is scaled
+        once per node type and repeated.
+        """
+        blanks = self.__dict__.setdefault("_blank_rows", {})
+        if kind not in blanks:
+            scaler = self.scalers_[kind]
+            blank = pd.DataFrame(np.full((1, len(scaler.columns)), np.nan), columns=scaler.columns)
+            blanks[kind] = torch.from_numpy(scaler.transform(blank))
+        return blanks[kind].expand(rows, -1).clone()
 
     def transform(
         self, graph: TransactionGraph, *, inputs: Mapping[str, pd.DataFrame] | None = None
@@ -187,12 +206,19 @@ class GraphEncoder:
         """
         self._check_fitted()
         raw = dict(inputs) if inputs is not None else self.node_inputs(graph)
+        return self._aligned(self._scaled_view(graph, raw), raw)
+
+    def _scaled_view(self, graph: TransactionGraph, raw: dict[str, pd.DataFrame]) -> PygGraph:
+        """The PyG view of ``graph`` with scaled node inputs (edges still raw aggregates)."""
         scaled = {kind: self.scale(kind, table) for kind, table in raw.items() if kind in self.scalers_}
         for kind in self.scalers_:
             if kind not in scaled:  # no input table at all for a known type
                 scaled[kind] = pd.DataFrame(columns=self.scalers_[kind].columns, dtype=np.float32)
         # a node missing from its table gets 0 from to_pyg: the training mean after scaling (blank_inputs)
-        pyg = to_pyg(graph, scaled["user"], {k: v for k, v in scaled.items() if k != "user"})
+        return to_pyg(graph, scaled["user"], {k: v for k, v in scaled.items() if k != "user"})
+
+    def _aligned(self, pyg: PygGraph, raw: dict[str, pd.DataFrame]) -> EncodedGraph:
+        """``pyg`` restricted to the model's node types and relations, with encoded edges and notes."""
         data = pyg.data
         unseen = [t for t in data.node_types if t not in self.scalers_]
         absent = sorted({"-".join(et) for et in self.edge_types_} - {"-".join(et) for et in data.edge_types})

@@ -30,8 +30,10 @@ __all__ = ["save_detector", "load_detector"]
 
 def save_detector(detector: RiskDetector, folder: str | Path) -> Path:
     """Write ``detector`` (fitted) into ``folder``; returns the folder."""
-    params = {**detector.get_params(), "fanouts": list(detector.settings.fanouts)}
+    params = detector.get_params()  # as given (fanouts None stays None): a loaded model clones like this one
     del params["device"]  # where to run is the loader's choice
+    if params["fanouts"] is not None:
+        params["fanouts"] = list(params["fanouts"])
     manifest = {
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "versions": _versions(),
         "params": params, "encoder": detector.encoder_.to_dict(), "threshold": float(detector.threshold_),
@@ -54,15 +56,17 @@ def load_detector(cls: type[RiskDetector], folder: str | Path, *, device: str = 
     manifest, notes = upgrade_manifest(manifest, folder)
     try:
         params = dict(manifest["params"])
-        detector = cls(**{**params, "fanouts": tuple(params["fanouts"])}, device=device)
+        if params.get("fanouts") is not None:
+            params["fanouts"] = tuple(params["fanouts"])
+        detector = cls(**params, device=device)
         detector.settings  # noqa: B018 - checks the saved parameters
         detector.encoder_ = GraphEncoder.from_dict(manifest["encoder"], profile=load_profile(folder, manifest))
         detector.threshold_ = float(manifest["threshold"])
         detector.calibrator_ = Calibrator.from_dict(manifest.get("calibration", {"method": "none"}))
         detector.validation_, detector.history_ = manifest.get("validation", {}), []
-    except (KeyError, TypeError, ValueError) as e:
+        network = detector.build_network()
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise ModelError(f"{folder}/model.json is incomplete or invalid: {e}") from None
-    network = detector.build_network()
     try:
         network.load_state_dict(state)
     except RuntimeError as e:

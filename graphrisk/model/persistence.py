@@ -162,7 +162,8 @@ def upgrade_manifest(manifest: dict, folder: str | Path) -> tuple[dict, list[str
         raise ModelError(f"{folder}/{MANIFEST} (format 1) is incomplete or invalid: {_first_line(e)}") from None
     kept = {k: v for k, v in manifest.items() if k not in ("settings", "schema", "scalers", "profile")}
     upgraded = {**kept, "format_version": FORMAT_VERSION, "params": settings, "encoder": encoder}
-    saved_by = manifest.get("versions", {}).get("graphrisk", "an older graphrisk")
+    versions = manifest.get("versions")
+    saved_by = versions.get("graphrisk", "an older graphrisk") if isinstance(versions, dict) else "an older graphrisk"
     note = (f"model {folder} is in format 1 (saved by graphrisk {saved_by}): read as format {FORMAT_VERSION} "
             "with the same inputs and scores; saving it again (RiskDetector.load(...).save(...)) upgrades the files")
     return upgraded, [note]

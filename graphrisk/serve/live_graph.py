@@ -23,7 +23,6 @@ from graphrisk.model.encoding import edge_features
 __all__ = ["LiveGraph", "Change"]
 
 EdgeType = tuple[str, str, str]
-DAY_SECONDS = 86_400.0
 
 
 def _seconds(values: pd.Series) -> np.ndarray:
@@ -68,7 +67,7 @@ class _Relation:
 
     def attr(self, edges: np.ndarray) -> np.ndarray:
         """The network's edge inputs of ``edges`` (:func:`~graphrisk.model.encoding.edge_features`)."""
-        span = (self.last.values[edges] - self.first.values[edges]) / DAY_SECONDS
+        span = self.last.values[edges] - self.first.values[edges]
         return edge_features(self.count.values[edges], self.amount.values[edges], span)
 
 
@@ -135,7 +134,7 @@ class LiveGraph:
         Node types the model has inputs for (new nodes of other types are ignored, as in
         the batch).
     relations
-        The model's relations (``detector.edge_types_``); reverses are derived.
+        The model's relations (``detector.encoder_.edge_types_``); reverses are derived.
     """
 
     def __init__(self, graph: TransactionGraph, pyg: PygGraph, node_types: list[str],

@@ -29,7 +29,7 @@ def test_nodes_edges_and_reverse_edges(sample_graph):
     # u1 paid m1 twice, 37.50 in all, one hour apart
     u1, m1 = pyg.ids["user"].get_loc("u1"), pyg.ids["merchant"].get_loc("m1")
     column = ((paid.edge_index[0] == u1) & (paid.edge_index[1] == m1)).nonzero().item()
-    assert paid.edge_attr[column].tolist() == pytest.approx([2, 37.5, 1 / 24], rel=1e-12)  # raw aggregates
+    assert paid.edge_attr[column].tolist() == pytest.approx([2, 37.5, 3600], rel=1e-12)  # raw aggregates
     assert data["user", "sent", "user"].edge_index.shape == (2, 2)
     assert sum(data[e].edge_index.shape[1] for e in data.edge_types if e[1] == "used") == 26
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -96,9 +97,20 @@ def test_score_saves_its_inputs_and_scores_with_them_again(fitted, world_files, 
     assert sorted(p.name for p in inputs.iterdir())[:2] == ["address.parquet", "card.parquet"]
     assert main(["score", *_inputs(world_files), "--model", str(folder), "--out", str(again), "--reasons", "0",
                  "--node-inputs", str(inputs)]) == 0
-    assert "0 of " in capsys.readouterr().out  # every user is in the saved inputs
+    out = capsys.readouterr().out
+    assert re.search(rf"note: node inputs from {re.escape(str(inputs))}: 0 of [\d,]+ users are not in them", out)
+    assert "note: drift: not measured" in out
     pd.testing.assert_frame_equal(pd.read_csv(first), pd.read_csv(again))
     status = main(["score", *_inputs(world_files), "--model", str(folder), "--out", str(again),
                    "--node-inputs", str(tmp_path / "nowhere")])
     err = capsys.readouterr().err
     assert status == 1 and err.count("\n") == 1 and "no such folder" in err
+    # a folder holding anything else is never written into: nothing of the user's is deleted
+    status = main(["score", *_inputs(world_files), "--model", str(folder), "--out", str(again), "--reasons", "0",
+                   "--save-node-inputs", str(world_files)])
+    err = capsys.readouterr().err
+    assert status == 1 and err.count("\n") == 1 and "choose a new folder" in err
+    assert (world_files / "transactions.csv").is_file() and not (world_files / "user.parquet").exists()
+    status = main(["score", *_inputs(world_files), "--model", str(folder), "--out", str(again),
+                   "--node-inputs", str(inputs), "--drift", str(tmp_path / "drift.csv")])
+    assert status == 1 and "do not go with --node-inputs" in capsys.readouterr().err

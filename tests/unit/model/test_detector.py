@@ -54,7 +54,7 @@ def test_save_load_round_trip_gives_identical_scores(fitted, world_graph, tmp_pa
     loaded = RiskDetector.load(tmp_path / "model")
     np.testing.assert_array_equal(fitted.predict_proba(world_graph), loaded.predict_proba(world_graph))
     assert loaded.threshold_ == fitted.threshold_
-    assert loaded.settings == fitted.settings
+    assert loaded.get_params() == fitted.get_params()  # fanouts=None included: a loaded model clones alike
     manifest = json.loads((tmp_path / "model" / "model.json").read_text())
     assert manifest["format_version"] == 2
     assert manifest["encoder"]["node_features"]["user"] == fitted.encoder_.scalers_["user"].columns
@@ -138,6 +138,17 @@ def test_weights_load_without_running_pickled_code(fitted, tmp_path, monkeypatch
     assert not (tmp_path / "PWNED").exists()
 
 
+def test_a_failed_refit_leaves_an_unfitted_detector_not_a_half_fitted_one(fitted, world_graph, train_labels):
+    from sklearn.base import clone
+
+    detector = clone(fitted).set_params(epochs=2).fit(world_graph, train_labels)
+    with pytest.raises(InputError, match="both fraud"):
+        detector.fit(world_graph, train_labels.assign(is_fraud=0))
+    assert not hasattr(detector, "encoder_") and not hasattr(detector, "calibrator_")
+    with pytest.raises(ModelError, match="not fitted"):
+        detector.predict_proba(world_graph)
+
+
 def test_fit_refuses_labels_it_cannot_use(world_graph, train_labels):
     with pytest.raises(InputError, match="not in the graph"):
         RiskDetector(epochs=1).fit(world_graph, pd.DataFrame({"user_id": ["nobody"], "is_fraud": [1]}))
@@ -159,8 +170,8 @@ def test_clone_round_trips_every_parameter():
     assert copy.get_params()["fanouts"] == (4, 3, 2) and copy.settings == detector.settings
     copy.set_params(epochs=11, conv="sage")
     assert (copy.epochs, copy.conv, detector.epochs) == (11, "sage", 7)
-    defaults = RiskDetector().get_params()
-    assert set(defaults) == set(RiskDetector.__init__.__code__.co_varnames[1:len(defaults) + 1])
+    default = clone(RiskDetector())
+    assert default.get_params()["fanouts"] is None and default.set_params(layers=3).settings.fanouts == (15, 10, 10)
 
 
 def test_clone_of_a_fitted_detector_is_unfitted(fitted):

@@ -30,14 +30,14 @@ def test_edge_inputs_are_the_one_function_of_the_aggregates(sample_graph):
     encoder = GraphEncoder().fit(sample_graph)
     raw = to_pyg(sample_graph).data
     encoded = encoder.transform(sample_graph).pyg.data
-    assert list(EDGE_AGGREGATES) == ["count", "amount", "span_days"]
+    assert list(EDGE_AGGREGATES) == ["count", "amount", "span_seconds"]
     for edge_type in encoder.edge_types_:
         aggregates = raw[edge_type].edge_attr.numpy()
         expected = edge_features(aggregates[:, 0], aggregates[:, 1], aggregates[:, 2])
         np.testing.assert_array_equal(encoded[edge_type].edge_attr.numpy(), expected)
     paid = raw["user", "paid", "merchant"]
     a_m1 = ((paid.edge_index[0] == 0) & (paid.edge_index[1] == 0)).nonzero().item()
-    assert paid.edge_attr[a_m1].tolist() == [2.0, 40.0, 2.0]  # two payments, 40 in all, two days apart
+    assert paid.edge_attr[a_m1].tolist() == [2.0, 40.0, 2 * 86_400.0]  # two payments, 40 in all, two days apart
     assert encoded["user", "paid", "merchant"].edge_attr[a_m1].tolist() == pytest.approx(
         [np.log1p(2), np.log1p(40), np.log1p(2)])
 
@@ -81,3 +81,27 @@ def test_relations_the_model_never_saw_are_dropped_with_a_note(sample_graph):
     fewer = GraphEncoder().fit(sample_graph)
     fewer.edge_types_ = [*fewer.edge_types_, ("user", "used", "phone"), ("phone", "rev_used", "user")]
     assert any("absent here" in note for note in fewer.transform(sample_graph).notes)
+
+
+def test_a_missing_or_negative_span_counts_as_zero_days():
+    features = edge_features(np.array([1.0, 2.0, 2.0]), np.array([5.0, 5.0, 5.0]),
+                             np.array([np.nan, -3600.0, 43_200.0]))
+    assert features[:, 2].tolist() == pytest.approx([0.0, 0.0, np.log1p(0.5)])
+    assert features.dtype == np.float32
+
+
+def test_the_live_graph_gives_the_batch_edge_inputs(sample_graph):
+    from graphrisk.serve.live_graph import LiveGraph
+
+    encoder = GraphEncoder().fit(sample_graph)
+    encoded = encoder.transform(sample_graph).pyg
+    live = LiveGraph(sample_graph, encoded, encoder.node_types, encoder.edge_types_)
+    index, attrs = live.full_edges()
+    assert set(index) == set(encoded.data.edge_types)
+    for edge_type in index:
+        batch = dict(zip(map(tuple, encoded.data[edge_type].edge_index.t().tolist()),
+                         encoded.data[edge_type].edge_attr.tolist()))
+        served = dict(zip(map(tuple, index[edge_type].t().tolist()), attrs[edge_type].tolist()))
+        assert served.keys() == batch.keys()
+        for pair, values in served.items():
+            assert values == pytest.approx(batch[pair], rel=1e-6), (edge_type, pair)

@@ -50,7 +50,7 @@ def test_each_answer_equals_graphrisk_score_on_the_files_with_the_transaction_ap
     """The oracle is built from the files alone, through the CLI: never from the service's graph or cache.
 
     Between two full scorings the service keeps the node inputs (graph features) of the last
-    one and gives new nodes the training mean; ``graphrisk score --inputs`` scores files that
+    one and gives new nodes the training mean; ``graphrisk score --node-inputs`` scores files that
     way, so the two must agree on every arriving transaction.
     """
     graph = build_graph(serve_world.folder / "base.csv", serve_world.folder / "links.csv",
