@@ -1,0 +1,23 @@
+"""The batch path on Apache Spark (PySpark 4, ``pip install 'graphrisk[spark]'``, Java 17 or newer).
+
+Work in progress (issue 16); what is here equals the local engine on the same graph (tested):
+
+* :func:`spark_session` starts (or joins) a session after checking Java, with this Python on
+  the workers;
+* :func:`connected_components` labels the components of an edge DataFrame with the
+  large-star/small-star algorithm (no GraphFrames jar);
+* :func:`aggregate_features`: the structure counts and the whole flow family from DataFrames
+  of the graph's relationships;
+* :func:`identifier_pairs`: the hub-capped identifier projection as weighted user pairs;
+* :func:`projection_structure`: component size, core number and clustering, computed with
+  NetworkX one projection component at a time on the workers (``applyInArrow``).
+"""
+
+from graphrisk.engines.spark.aggregates import AGGREGATE_COLUMNS, aggregate_features
+from graphrisk.engines.spark.components import connected_components
+from graphrisk.engines.spark.per_component import PROJECTION_COLUMNS, projection_structure
+from graphrisk.engines.spark.projection import identifier_pairs
+from graphrisk.engines.spark.session import EngineError, check_java, spark_session
+
+__all__ = ["spark_session", "check_java", "EngineError", "connected_components", "aggregate_features",
+           "AGGREGATE_COLUMNS", "identifier_pairs", "projection_structure", "PROJECTION_COLUMNS"]
