@@ -6,6 +6,8 @@ Work in progress (issue 16); what is here equals the local engine on the same gr
   the workers;
 * :func:`connected_components` labels the components of an edge DataFrame with the
   large-star/small-star algorithm (no GraphFrames jar);
+* :func:`relationships`: the graph's ``PAID``, ``SENT`` and ``USED`` tables and its users from
+  validated canonical rows, as :func:`graphrisk.build_graph` makes them;
 * :func:`aggregate_features`: the structure counts and the whole flow family from DataFrames
   of the graph's relationships;
 * :func:`identifier_pairs`: the hub-capped identifier projection as weighted user pairs;
@@ -17,7 +19,8 @@ from graphrisk.engines.spark.aggregates import AGGREGATE_COLUMNS, aggregate_feat
 from graphrisk.engines.spark.components import connected_components
 from graphrisk.engines.spark.per_component import PROJECTION_COLUMNS, projection_structure
 from graphrisk.engines.spark.projection import identifier_pairs
+from graphrisk.engines.spark.relationships import relationships
 from graphrisk.engines.spark.session import EngineError, check_java, spark_session
 
 __all__ = ["spark_session", "check_java", "EngineError", "connected_components", "aggregate_features",
-           "AGGREGATE_COLUMNS", "identifier_pairs", "projection_structure", "PROJECTION_COLUMNS"]
+           "AGGREGATE_COLUMNS", "identifier_pairs", "projection_structure", "PROJECTION_COLUMNS", "relationships"]
