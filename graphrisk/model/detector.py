@@ -201,8 +201,8 @@ class RiskDetector(BaseEstimator):
         top = (feature_reasons(self.network_, encoded.pyg, raw_users, sampler, self.settings.batch_size, top=reasons)
                if reasons > 0 else [])
         table = score_table(risk, flagged, rings, top, reasons=reasons)
-        return ScoreResult(scores=table, rings=rings, notes=encoded.notes, drift=self.encoder_.drift(encoded.inputs) if drift else None,
-                           inputs=encoded.inputs)
+        report = self.encoder_.drift(encoded.inputs) if drift else None
+        return ScoreResult(scores=table, rings=rings, notes=encoded.notes, drift=report, inputs=encoded.inputs)
 
     def drift(self, graph: TransactionGraph, *, inputs: dict[str, pd.DataFrame] | None = None) -> DriftReport | None:
         """Drift of ``graph`` from the training data (``None`` for a model without a training profile)."""
