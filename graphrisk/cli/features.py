@@ -9,6 +9,7 @@ from graphrisk.cli.options import (
     add_neo4j_options,
     check_input_choice,
     graph_from_files,
+    graph_from_neo4j,
     neo4j_config,
     whole_number,
 )
@@ -17,8 +18,6 @@ from graphrisk.errors import InputError
 from graphrisk.features import FAMILIES, compute_features, export_features
 from graphrisk.graph.projection import DEFAULT_HUB_CAP
 from graphrisk.io.writers import TABLE_SUFFIXES
-from graphrisk.store.reader import read_graph
-from graphrisk.store.runner import connect
 
 __all__ = ["add_parser", "run"]
 
@@ -59,12 +58,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.out.lower().endswith(TABLE_SUFFIXES):  # before the work, not after it
         raise InputError(f"--out {args.out}: use a .parquet or .csv file")
     if args.from_neo4j:
-        with connect(neo4j_config(args)) as runner:
-            graph = read_graph(runner)
-        print(f"read from Neo4j: {graph}")
-        if "temporal" in families and graph.transactions is None:
-            raise InputError("the graph in Neo4j has no transaction nodes, and the temporal features need them: "
-                             "load it with graphrisk load --keep-transactions, or leave temporal out of --families")
+        needed = "the temporal features need them (or leave temporal out of --families)"
+        graph = graph_from_neo4j(neo4j_config(args), transactions_needed=needed if "temporal" in families else None)
     else:
         graph = graph_from_files(args)
     with stage_bars(not args.no_progress, unit="stages") as progress:

@@ -26,7 +26,7 @@ from graphrisk.loaders import FORMATS, detect_format, load
 from graphrisk.store.config import CONFIG_FILE_ENV, Neo4jConfig
 
 __all__ = [
-    "add_graph_input_options", "graph_input", "graph_from_files", "files_given", "GraphInput",
+    "add_graph_input_options", "graph_input", "graph_from_files", "graph_from_neo4j", "files_given", "GraphInput",
     "add_input_options", "add_format_options", "check_input_choice",
     "add_neo4j_options", "neo4j_config", "positive_rows", "positive_int", "whole_number", "number_between",
 ]
@@ -309,6 +309,34 @@ def neo4j_config(args: argparse.Namespace) -> Neo4jConfig:
         ask_password=getpass.getpass if getattr(args, "ask_password", False) else None,
         uri=args.uri, user=args.user, database=args.database,
     )
+
+
+def graph_from_neo4j(config: Neo4jConfig, *, transactions_needed: str | None = None) -> TransactionGraph:
+    """The graph loaded in Neo4j (``--from-neo4j``), with its summary printed.
+
+    Parameters
+    ----------
+    transactions_needed
+        When set, the graph must hold transaction nodes; the text says what needs them.
+
+    Raises
+    ------
+    InputError
+        The database holds no user, or no transaction node while ``transactions_needed``.
+    """
+    from graphrisk.store.reader import read_graph
+    from graphrisk.store.runner import connect
+
+    with connect(config) as runner:
+        graph = read_graph(runner)
+    if not len(graph.users):
+        raise InputError("the Neo4j database holds no user: load a graph first (graphrisk load)")
+    if transactions_needed and graph.transactions is None:
+        raise InputError(f"the graph in Neo4j has no transaction nodes, and {transactions_needed}: load it with "
+                         "graphrisk load --keep-transactions")
+    print(f"input: read from Neo4j at {config.uri}")
+    print(graph_summary(graph))
+    return graph
 
 
 def graph_from_files(args: argparse.Namespace, *, labels_needed: str | None = None) -> TransactionGraph:

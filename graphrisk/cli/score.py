@@ -18,12 +18,12 @@ from graphrisk.cli.options import (
     add_neo4j_options,
     check_input_choice,
     graph_from_files,
+    graph_from_neo4j,
     neo4j_config,
     positive_int,
     whole_number,
 )
 from graphrisk.cli.progress import stage_bars
-from graphrisk.cli.summary import graph_summary
 from graphrisk.errors import InputError
 from graphrisk.io.writers import TABLE_SUFFIXES, write_table
 from graphrisk.store.writeback import DEFAULT_WRITE_BATCH
@@ -96,22 +96,6 @@ def _check(args: argparse.Namespace) -> None:
             raise InputError(f"{flag} {path}: use a .csv or .parquet file")
 
 
-def _read_graph(config):
-    from graphrisk.store.reader import read_graph
-    from graphrisk.store.runner import connect
-
-    with connect(config) as runner:
-        graph = read_graph(runner)
-    if not len(graph.users):
-        raise InputError("the Neo4j database holds no user: load a graph first (graphrisk load)")
-    if graph.transactions is None:
-        raise InputError("the graph in Neo4j has no transaction nodes, and the model's temporal features need "
-                         "them: load it with graphrisk load --keep-transactions")
-    print(f"input: read from Neo4j at {config.uri}")
-    print(graph_summary(graph))
-    return graph
-
-
 def _write_files(args: argparse.Namespace, scores, rings) -> None:
     if args.out:
         print(f"scores -> {write_table(scores, args.out)}")
@@ -154,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
     _check(args)
     config = neo4j_config(args) if (args.write_neo4j or args.from_neo4j) else None  # fail fast without a URI
     detector = RiskDetector.load(args.model, device=args.device)  # fail fast on a bad model
-    graph = _read_graph(config) if args.from_neo4j else graph_from_files(args)
+    graph = (graph_from_neo4j(config, transactions_needed="the model's temporal features need them") if args.from_neo4j
+             else graph_from_files(args))
     for note in detector.notes_:
         print(f"note: {note}")
     inputs = _saved_inputs(args.node_inputs, graph) if args.node_inputs else None

@@ -202,7 +202,7 @@ class RiskDetector(BaseEstimator):
                if reasons > 0 else [])
         table = score_table(risk, flagged, rings, top, reasons=reasons)
         report = self.encoder_.drift(encoded.inputs) if drift else None
-        return ScoreResult(scores=table, rings=rings, notes=encoded.notes, drift=report, inputs=encoded.inputs)
+        return ScoreResult(scores=table, rings=rings, encoded=encoded, notes=encoded.notes, drift=report)
 
     def drift(self, graph: TransactionGraph, *, inputs: dict[str, pd.DataFrame] | None = None) -> DriftReport | None:
         """Drift of ``graph`` from the training data (``None`` for a model without a training profile)."""

@@ -108,6 +108,7 @@ class GraphEncoder:
 
     def __init__(self, *, seed: int = 0) -> None:
         self.seed = seed
+        self._blank_rows: dict[str, torch.Tensor] = {}  # blank_inputs' scaled row per node type
 
     # ---------------------------------------------------------------- fitting
     def node_inputs(self, graph: TransactionGraph) -> dict[str, pd.DataFrame]:
@@ -133,6 +134,7 @@ class GraphEncoder:
         """:meth:`fit` on ``graph``, and ``graph`` as the fitted network will read it (:meth:`transform`)."""
         raw = dict(inputs) if inputs is not None else self.node_inputs(graph)
         self.scalers_ = {kind: FeatureScaler.fit(table) for kind, table in raw.items() if len(table)}
+        self._blank_rows = {}  # scaled with the scalers just replaced
         self.profile_: ReferenceProfile | None = ReferenceProfile.from_inputs(raw)
         pyg = self._scaled_view(graph, raw)
         self.edge_types_ = [tuple(et) for et in pyg.data.edge_types
@@ -179,7 +181,7 @@ class GraphEncoder:
         The service calls this for every new node of every transaction: the row is scaled
         once per node type and repeated.
         """
-        blanks = self.__dict__.setdefault("_blank_rows", {})
+        blanks = self._blank_rows
         if kind not in blanks:
             scaler = self.scalers_[kind]
             blank = pd.DataFrame(np.full((1, len(scaler.columns)), np.nan), columns=scaler.columns)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from graphrisk.model.encoding import EncodedGraph
 from graphrisk.monitor import DriftReport
 from graphrisk.rings import Rings
 
@@ -28,15 +29,20 @@ class ScoreResult:
         What differs from the training schema (ignored node types, absent relations).
     drift
         Drift of the scored inputs from the training profile (``None`` without one).
-    inputs
-        The raw node inputs scored, per node type (:func:`~graphrisk.model.inputs.node_inputs`).
+    encoded
+        The graph as the network read it (:class:`~graphrisk.model.encoding.EncodedGraph`).
     """
 
     scores: pd.DataFrame
     rings: Rings
+    encoded: EncodedGraph
     notes: list[str] = field(default_factory=list)
     drift: DriftReport | None = None
-    inputs: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def inputs(self) -> dict[str, pd.DataFrame]:
+        """The raw node inputs scored, per node type (:func:`~graphrisk.model.inputs.node_inputs`)."""
+        return self.encoded.inputs
 
 
 def score_table(

@@ -109,17 +109,16 @@ class LiveScorer:
     def _full_scoring(self, graph: TransactionGraph) -> _Snapshot:
         started = time.perf_counter()
         detector, encoder = self.detector, self.detector.encoder_
-        inputs = encoder.node_inputs(graph)
-        result = detector.score_users(graph, reasons=self.reasons, inputs=inputs, drift=False)
+        result = detector.score_users(graph, reasons=self.reasons, drift=False)
         scores, rings = result.scores, result.rings.table
-        pyg = encoder.transform(graph, inputs=inputs).pyg
+        pyg = result.encoded.pyg  # the graph as the batch scores read it: encoded once
         relationships = sum(pyg.data[et].num_edges for et in pyg.data.edge_types)
         notes = [] if relationships <= detector.settings.minibatch_edges else [
             f"{relationships:,} relationships: graphrisk score samples neighbourhoods above "
             f"{detector.settings.minibatch_edges:,}, the service reads whole ones, so its risks can differ from the "
             "batch scores (rings and reasons come from those)"]
         kinds = encoder.node_types
-        x = {k: pyg.data[k].x if k in pyg.data.node_types else encoder.blank_inputs(k, 0) for k in kinds}
+        x = {k: pyg.data[k].x.cpu() if k in pyg.data.node_types else encoder.blank_inputs(k, 0) for k in kinds}
         live = LiveGraph(graph, pyg, kinds, encoder.edge_types_)
         cache = RepresentationCache(detector.network_, live, x, blank_inputs=encoder.blank_inputs)
         # the risk each user had at this full scoring, from the cache's full-neighbourhood pass (what later
