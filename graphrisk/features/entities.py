@@ -7,7 +7,7 @@ import pandas as pd
 from graphrisk.graph.model import IDENTIFIER_TYPES
 from graphrisk.graph.transaction_graph import TransactionGraph
 
-__all__ = ["entity_features"]
+__all__ = ["entity_features", "entity_statistics"]
 
 DAY_SECONDS = 86_400.0
 
@@ -28,7 +28,12 @@ def _synchronous_first_share(edges: pd.DataFrame) -> pd.Series:
     return close.groupby(first["dst"]).mean()
 
 
-def _per_entity(edges: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+def entity_statistics(edges: pd.DataFrame, index: pd.Index, *, links: bool = False) -> pd.DataFrame:
+    """The features of the entities in ``index`` from their edges (``dst`` the entity).
+
+    Each entity's row only depends on its own edges, so entities may be processed in parts
+    (the Spark engine does so). ``links`` adds the sightings outside payments (identifiers).
+    """
     grouped = edges.groupby("dst")
     per_user_amount = (edges["amount"] / edges["count"].where(edges["count"] > 0)).groupby(edges["dst"])
     span = (grouped["last_seen"].max() - grouped["first_seen"].min()).dt.total_seconds() / DAY_SECONDS
@@ -45,6 +50,8 @@ def _per_entity(edges: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
             "synchronous_first_share": _synchronous_first_share(edges),
         }
     )
+    if links:
+        out["links"] = grouped["link_count"].sum()
     return out.reindex(index).fillna(0.0).astype(float)
 
 
@@ -72,11 +79,8 @@ def entity_features(graph: TransactionGraph) -> dict[str, pd.DataFrame]:
     >>> entity_features(build_graph(tx)[0])["merchant"].loc["m", ["users", "transactions", "max_user_share", "span_days"]].tolist()
     [2.0, 3.0, 0.6666666666666666, 2.0]
     """
-    out = {"merchant": _per_entity(graph.paid, pd.Index(graph.merchants["merchant_id"], name="merchant_id"))}
+    out = {"merchant": entity_statistics(graph.paid, pd.Index(graph.merchants["merchant_id"], name="merchant_id"))}
     for kind in IDENTIFIER_TYPES:
         used = graph.used[graph.used["entity_type"] == kind]
-        index = pd.Index(graph.identifiers[kind]["entity_id"], name="entity_id")
-        table = _per_entity(used, index)
-        table["links"] = used.groupby("dst")["link_count"].sum().reindex(index).fillna(0).astype(float)
-        out[kind] = table
+        out[kind] = entity_statistics(used, pd.Index(graph.identifiers[kind]["entity_id"], name="entity_id"), links=True)
     return out

@@ -1,0 +1,54 @@
+"""Spark DataFrames of pandas tables for the engine tests, through plain rows.
+
+PySpark's own pandas conversion warns under pandas 3 (the suite turns warnings into errors).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+TRANSACTIONS = ("transaction_id string, timestamp timestamp, user_id string, amount double, merchant_id string, "
+                "device_id string, counterparty_id string, card_id string, ip string, is_fraud int")
+LINKS = "user_id string, entity_type string, entity_id string, timestamp timestamp"
+
+
+def plain_rows(table: pd.DataFrame) -> list[tuple]:
+    """Plain Python rows: None for missing values, datetimes for timestamps."""
+    columns = []
+    for name in table.columns:
+        column = table[name]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            values = [None if pd.isna(v) else v.to_pydatetime() for v in column]
+        elif pd.api.types.is_float_dtype(column):
+            values = [None if pd.isna(v) else float(v) for v in column]
+        elif pd.api.types.is_integer_dtype(column):
+            values = [None if pd.isna(v) else int(v) for v in column]
+        else:
+            values = [None if pd.isna(v) else str(v) for v in column]
+        columns.append(values)
+    return list(zip(*columns))
+
+
+def spark_transactions(spark, transactions: pd.DataFrame):
+    """Validated transactions (``graph.transactions``) as a Spark DataFrame."""
+    names = [c.split()[0] for c in TRANSACTIONS.split(", ")]
+    return spark.createDataFrame(plain_rows(transactions.reindex(columns=names)), TRANSACTIONS)
+
+
+def spark_links(spark, links: pd.DataFrame):
+    """Canonical links (timestamps as text or datetimes) as a Spark DataFrame."""
+    links = links.assign(timestamp=pd.to_datetime(links["timestamp"], utc=True, format="ISO8601"))
+    return spark.createDataFrame(plain_rows(links[["user_id", "entity_type", "entity_id", "timestamp"]]), LINKS)
+
+
+def spark_users(spark, users: pd.DataFrame):
+    """A graph's users table (``user_id`` and numeric attributes) as a Spark DataFrame."""
+    numeric = [c for c in users.columns if c != "user_id" and pd.api.types.is_numeric_dtype(users[c])]
+    table = users[["user_id", *numeric]].astype({c: float for c in numeric})
+    schema = ", ".join(["user_id string", *(f"{c} double" for c in numeric)])
+    return spark.createDataFrame(plain_rows(table), schema)
+
+
+def table_of(frame) -> pd.DataFrame:
+    """A pandas table of a Spark DataFrame, through collected rows."""
+    return pd.DataFrame([row.asDict() for row in frame.collect()], columns=frame.columns)
