@@ -236,7 +236,26 @@ class GraphEncoder:
                 del data[edge_type]
             else:
                 data[edge_type].edge_attr = self.encode_edges(data[edge_type].edge_attr)
+        self._add_absent(pyg)
         return EncodedGraph(pyg=pyg, inputs=raw, notes=notes)
+
+    def _add_absent(self, pyg: PygGraph) -> None:
+        """Node types and relations of the model that ``pyg`` lacks, added empty.
+
+        Every relation of a round adds its self term to the nodes it points to, edges or
+        not: a relation missing from the graph altogether would change every user's score
+        (a graph without a single transfer, or a shard of a bigger graph, would score
+        differently from the same users in a graph that has one).
+        """
+        data = pyg.data
+        for kind, scaler in self.scalers_.items():
+            if kind not in data.node_types:
+                data[kind].x = torch.zeros((0, len(scaler.columns)), dtype=torch.float32)
+                pyg.ids.setdefault(kind, pd.Index([], dtype=object, name="entity_id"))
+        for edge_type in self.edge_types_:
+            if edge_type not in data.edge_types:
+                data[edge_type].edge_index = torch.zeros((2, 0), dtype=torch.int64)
+                data[edge_type].edge_attr = self.encode_edges(torch.zeros((0, len(EDGE_AGGREGATES)), dtype=torch.float64))
 
     @staticmethod
     def encode_edges(aggregates: torch.Tensor) -> torch.Tensor:

@@ -105,3 +105,24 @@ def test_the_live_graph_gives_the_batch_edge_inputs(sample_graph):
         assert served.keys() == batch.keys()
         for pair, values in served.items():
             assert values == pytest.approx(batch[pair], rel=1e-6), (edge_type, pair)
+
+
+def test_a_relation_absent_from_the_whole_graph_does_not_move_other_users_scores(fitted, world_graph):
+    """Every relation adds its self term to the nodes it points to: an absent one is added empty."""
+    from graphrisk.model.inputs import node_inputs
+
+    transactions = world_graph.transactions
+    without = transactions[transactions["counterparty_id"].isna()]
+    transfer = transactions[transactions["counterparty_id"].notna()].head(1)
+    inputs = node_inputs(world_graph)
+    alone = fitted.predict_proba(build_graph(without)[0], inputs=inputs)[:, 1]
+    graph = build_graph(pd.concat([without, transfer]))[0]
+    with_one = pd.Series(fitted.predict_proba(graph, inputs=inputs)[:, 1], index=graph.users["user_id"])
+    others = build_graph(without)[0].users["user_id"]
+    near = set(transfer[["user_id", "counterparty_id"]].to_numpy().ravel())
+    far = ~others.isin(near).to_numpy()
+    assert far.sum() > 1000
+    np.testing.assert_allclose(alone[far], with_one.reindex(others).to_numpy()[far], rtol=1e-6, atol=1e-7)
+    encoded = fitted.encoder_.transform(build_graph(without)[0], inputs=inputs)
+    assert ("user", "sent", "user") in encoded.pyg.data.edge_types
+    assert any("absent" in note for note in encoded.notes)  # still reported
