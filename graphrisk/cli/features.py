@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from graphrisk.cli.engine import add_engine_options, check_spark_args, spark_for, spark_input_files, spark_rejects_path
 from graphrisk.cli.options import (
     add_graph_input_options,
     add_neo4j_options,
@@ -39,6 +40,7 @@ def add_parser(commands) -> None:
                         help="identifier hub cap")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_engine_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -57,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
     check_input_choice(args)
     if not args.out.lower().endswith(TABLE_SUFFIXES):  # before the work, not after it
         raise InputError(f"--out {args.out}: use a .parquet or .csv file")
+    if args.engine == "spark":
+        return _run_on_spark(args)
     if args.from_neo4j:
         needed = "the temporal features need them (or leave temporal out of --families)"
         graph = graph_from_neo4j(neo4j_config(args), transactions_needed=needed if "temporal" in families else None)
@@ -66,4 +70,23 @@ def run(args: argparse.Namespace) -> int:
         features = compute_features(graph, families=families, hub_cap=args.hub_cap, seed=args.seed, progress=progress)
     path = export_features(features, args.out)
     print(f"features: {features.shape[1]} columns for {features.shape[0]:,} users -> {path}")
+    return 0
+
+
+def _run_on_spark(args: argparse.Namespace) -> int:
+    """``graphrisk features --engine spark``: the same table, computed on Spark, as a Parquet dataset."""
+    from graphrisk.cli.summary import input_summary
+    from graphrisk.engines.spark.pipeline import spark_feature_job
+    from graphrisk.graph.build import InputReport
+
+    check_spark_args(args, {"--labels": bool(args.labels)})
+    rejects = spark_rejects_path(args)
+    with spark_for(args) as spark:
+        job = spark_feature_job(spark, spark_input_files(args), families=args.families, hub_cap=args.hub_cap,
+                                seed=args.seed, shards=args.shards, rejects=rejects)
+        print(input_summary(InputReport(tables=list(job.data.counts.values())), rejects))
+        print(job.shards.summary())
+        job.features.write.mode("overwrite").parquet(args.out)
+        columns = len(job.features.columns) - 1
+        print(f"features: {columns} columns for {job.shards.users.count():,} users -> {args.out} (Parquet dataset)")
     return 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from graphrisk.cli.engine import add_engine_options, check_spark_args, spark_for, spark_input_files, spark_rejects_path
 from graphrisk.cli.options import (
     add_graph_input_options,
     add_neo4j_options,
@@ -78,6 +79,7 @@ def add_parser(commands) -> None:
                        help="users per transaction (default: %(default)s)")
     group.add_argument("--no-progress", action="store_true", help="no progress bars")
     add_neo4j_options(parser)
+    add_engine_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -136,7 +138,11 @@ def run(args: argparse.Namespace) -> int:
     from graphrisk.model.detector import RiskDetector  # torch loads only when a model is needed
 
     _check(args)
+    if args.engine == "spark":
+        _check_spark(args)
     config = neo4j_config(args) if (args.write_neo4j or args.from_neo4j) else None  # fail fast without a URI
+    if args.engine == "spark":
+        return _run_on_spark(args, config)
     detector = RiskDetector.load(args.model, device=args.device)  # fail fast on a bad model
     graph = (graph_from_neo4j(config, transactions_needed="the model's temporal features need them") if args.from_neo4j
              else graph_from_files(args))
@@ -180,3 +186,59 @@ def run(args: argparse.Namespace) -> int:
                   "already had in Neo4j")
             _write_files(args, stored_scores, stored_rings)
     return 0
+
+
+def _check_spark(args: argparse.Namespace) -> None:
+    """Refuse what ``--engine spark`` does not take, before any work."""
+    check_spark_args(args, {"--points": args.points, "--node-inputs": bool(args.node_inputs),
+                            "--save-node-inputs": bool(args.save_node_inputs), "--drift": bool(args.drift),
+                            "--fail-on-drift": args.fail_on_drift, "--entity-scores": args.entity_scores,
+                            "--labels": bool(args.labels)})
+    spark_rejects_path(args)
+
+
+def _run_on_spark(args: argparse.Namespace, config) -> int:
+    """``graphrisk score --engine spark``: shard by shard on Spark; scores and rings as Parquet datasets."""
+    from graphrisk.cli.summary import input_summary
+    from graphrisk.engines.spark.pipeline import spark_scoring_job
+    from graphrisk.graph.build import InputReport
+
+    rejects = spark_rejects_path(args)
+    with spark_for(args) as spark:
+        scored, job = spark_scoring_job(spark, spark_input_files(args), args.model, reasons=args.reasons,
+                                        shards=args.shards, rejects=rejects)
+        print(input_summary(InputReport(tables=list(job.data.counts.values())), rejects))
+        print(job.shards.summary())
+        sizes = scored.shard_rows.agg({"rows": "max"}).first()[0]
+        print(f"shard rows with their halo: largest {int(sizes or 0):,}")
+        if args.out:
+            scored.scores.write.mode("overwrite").parquet(args.out)
+            print(f"scores -> {args.out} (Parquet dataset)")
+        if args.rings:
+            scored.rings.write.mode("overwrite").parquet(args.rings)
+            print(f"rings -> {args.rings} (Parquet dataset)")
+        users = scored.scores.count()
+        flagged = scored.scores.where("flagged").count()
+        print(f"scored {users:,} users on Spark: {flagged:,} flagged, {scored.rings.count():,} rings")
+        print("note: drift: not measured by the Spark engine (use --engine local with --drift)")
+        if args.write_neo4j:
+            _write_back(args, config, scored)
+    return 0
+
+
+def _write_back(args: argparse.Namespace, config, scored) -> None:
+    """Scores and rings from Spark into Neo4j (collected on the driver: one database takes them)."""
+    import pandas as pd
+
+    from graphrisk.model.detector import RiskDetector
+    from graphrisk.store.runner import connect
+    from graphrisk.store.writeback import write_scores
+
+    scores = pd.DataFrame([row.asDict() for row in scored.scores.toLocalIterator()], columns=scored.scores.columns)
+    rings = pd.DataFrame([row.asDict() for row in scored.rings.toLocalIterator()], columns=scored.rings.columns)
+    rings = rings.sort_values(["score", "size", "ring_id"], ascending=[False, False, True], ignore_index=True)
+    version = RiskDetector.load(args.model, device="cpu").version_
+    with connect(config) as runner, stage_bars(not args.no_progress, unit="items") as progress:
+        report = write_scores(runner, scores, rings, model_version=version, batch_size=args.batch_size,
+                              progress=progress)
+    print(report.summary())

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from graphrisk.errors import InputError
 from graphrisk.io.schema import TableSchema
 
-__all__ = ["TableSource", "read_chunks", "read_columns", "source_name"]
+__all__ = ["TableSource", "read_chunks", "read_columns", "source_name", "check_required_columns"]
 
 #: What a canonical table can be given as.
 TableSource = str | Path | pd.DataFrame

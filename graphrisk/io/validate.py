@@ -23,7 +23,7 @@ import pandas as pd
 
 from graphrisk.io.schema import ENTITY_TYPES, MAX_AMOUNT, ColumnKind, TableSchema
 
-__all__ = ["ValidatedChunk", "Validator", "REJECT_COLUMNS", "as_ids", "parse_timestamps"]
+__all__ = ["ValidatedChunk", "Validator", "REJECT_COLUMNS", "as_ids", "parse_timestamps", "record_json"]
 
 #: Columns of a rejects table.
 REJECT_COLUMNS = ["table", "source", "line", "reason", "record"]
@@ -267,10 +267,7 @@ class Validator:
     def _rejects(self, raw: pd.DataFrame, bad: np.ndarray, lines: np.ndarray, reasons: pd.Series) -> pd.DataFrame:
         if not bad.any():
             return pd.DataFrame({c: pd.Series(dtype="object") for c in REJECT_COLUMNS})
-        records = [
-            json.dumps({str(k): _jsonable(v) for k, v in record.items()}, ensure_ascii=False)
-            for record in raw[bad].to_dict(orient="records")
-        ]
+        records = [record_json(record) for record in raw[bad].to_dict(orient="records")]
         return pd.DataFrame(
             {
                 "table": self.schema.name,
@@ -280,6 +277,11 @@ class Validator:
                 "record": records,
             }
         )
+
+
+def record_json(record: dict) -> str:
+    """A raw row as the ``record`` column of a rejects file: JSON, missing values as null."""
+    return json.dumps({str(k): _jsonable(v) for k, v in record.items()}, ensure_ascii=False)
 
 
 def _jsonable(value: object) -> object:

@@ -12,7 +12,8 @@ engine's own code; only the shard's own users and the rings made of them are kep
 The reasons are the gradient of the sum of all logits (:mod:`graphrisk.model.reasons`): they
 need the users within ``L`` hops to score exactly as well, so with reasons the halo is
 ``2 L`` hops deep (``--reasons 0`` for the cheaper ``L``). A shard's scores and reasons
-equal the whole graph's computed from the same node inputs (tested at 1e-5) as long as neither graph is above the model's ``minibatch_edges``: past it the
+equal the whole graph's computed from the same node inputs (tested at 1e-5) as long as
+neither graph is above the model's ``minibatch_edges``: past it the
 network reads sampled neighbourhoods, on the whole graph as on a shard. Rings never span
 shards (:mod:`~graphrisk.engines.spark.shards`), so a shard finds its rings whole.
 """

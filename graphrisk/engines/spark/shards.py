@@ -44,6 +44,11 @@ class Shards:
     largest: int
     largest_component: int
 
+    def summary(self) -> str:
+        """One line: shards, the largest shard and the largest component."""
+        return (f"shards: {self.count:,} (largest {self.largest:,} users; largest component "
+                f"{self.largest_component:,} users)")
+
 
 def _evidence_edges(paid: DataFrame, sent: DataFrame, used: DataFrame, hub_cap: int) -> DataFrame:
     """``src, dst`` node pairs: users ``u:id``, entities ``e:type:id``; entities over the cap left out."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from spark_frames import spark_links, spark_transactions, spark_users, table_of
 
 from graphrisk import build_graph, compute_features
 from graphrisk.engines.spark.entities import entity_family
@@ -13,7 +14,6 @@ from graphrisk.engines.spark.relationships import relationships
 from graphrisk.engines.spark.shards import assign_shards
 from graphrisk.features.entities import entity_features
 from graphrisk.synth import WorldConfig, generate_world
-from spark_frames import spark_links, spark_transactions, spark_users, table_of
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,118 @@
+"""The batch jobs on Spark, from files to tables: what ``--engine spark`` runs.
+
+:func:`spark_feature_job` gives ``graphrisk features``' table and :func:`spark_scoring_job`
+``graphrisk score``'s scores and rings; both read and validate the files on the workers
+(rejects to a Parquet dataset) and put the users into shards first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from graphrisk.engines.spark.entities import entity_family
+from graphrisk.engines.spark.features import spark_features
+from graphrisk.engines.spark.reading import SparkInput, read_validated
+from graphrisk.engines.spark.relationships import relationships
+from graphrisk.engines.spark.scoring import ShardScores, node_input_tables, score_shards
+from graphrisk.engines.spark.shards import Shards, assign_shards
+from graphrisk.errors import InputError
+from graphrisk.features.compute import FAMILIES
+from graphrisk.graph.projection import DEFAULT_HUB_CAP
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+__all__ = ["InputFiles", "SparkFeatures", "spark_feature_job", "spark_scoring_job"]
+
+
+@dataclass(frozen=True)
+class InputFiles:
+    """The canonical tables as files or folders of files (CSV, Parquet, partitioned Parquet)."""
+
+    transactions: str | Path
+    links: str | Path | None = None
+    users: str | Path | None = None
+
+
+@dataclass
+class SparkFeatures:
+    """A feature job's result: the table and what went into it."""
+
+    features: DataFrame
+    data: SparkInput
+    shards: Shards
+
+
+def _prepared(spark: SparkSession, files: InputFiles, rejects: str | Path | None, shards: int | None, hub_cap: int):
+    data = read_validated(spark, files.transactions, files.links, files.users, rejects=rejects)
+    if data.counts["transactions"].rows_loaded == 0:
+        raise InputError(f"{files.transactions}: no valid transaction (see the rejects)")
+    tables = {name: frame.cache() for name, frame in relationships(data.transactions, data.links, data.users).items()}
+    users = tables["users"]
+    if data.users is not None:  # the users' attributes (the users table's own columns)
+        attributes = data.users.drop("source", "line")
+        users = users.join(attributes, "user_id", "left")
+    tables["users"] = users.cache()
+    count = shards if shards is not None else spark.sparkContext.defaultParallelism
+    placed = assign_shards(tables["users"], tables["paid"], tables["sent"], tables["used"], shards=count,
+                           hub_cap=hub_cap)
+    return data, tables, placed
+
+
+def spark_feature_job(spark: SparkSession, files: InputFiles, *, families: Sequence[str] = FAMILIES,
+                      hub_cap: int = DEFAULT_HUB_CAP, seed: int = 0, shards: int | None = None,
+                      rejects: str | Path | None = None) -> SparkFeatures:
+    """Every user's features from files, on Spark (:func:`~graphrisk.engines.spark.spark_features`).
+
+    Parameters
+    ----------
+    spark
+        The session.
+    files
+        The canonical tables.
+    families, hub_cap, seed
+        As in :func:`graphrisk.compute_features`.
+    shards
+        Shards for the community and centrality families (default: the session's parallelism).
+    rejects
+        Where the rejected rows go (a Parquet dataset).
+
+    Raises
+    ------
+    InputError
+        Unreadable input, or no valid transaction.
+    """
+    data, tables, placed = _prepared(spark, files, rejects, shards, hub_cap)
+    features = spark_features(tables, placed, transactions=data.transactions, families=families, hub_cap=hub_cap,
+                              seed=seed, buckets=spark.sparkContext.defaultParallelism * 2)
+    return SparkFeatures(features=features, data=data, shards=placed)
+
+
+def spark_scoring_job(spark: SparkSession, files: InputFiles, model_dir: str | Path, *, reasons: int = 3,
+                      shards: int | None = None, rejects: str | Path | None = None) -> tuple[ShardScores, SparkFeatures]:
+    """Every user's risk, flag, ring and reasons from files, shard by shard (:func:`score_shards`).
+
+    The node inputs are computed on the whole graph with the model's seed, as
+    :func:`graphrisk.model.inputs.node_inputs` does, then each shard is scored with its halo.
+
+    Raises
+    ------
+    InputError
+        Unreadable input, no valid transaction, or a users table holding labels.
+    ModelError
+        The model directory cannot be loaded.
+    """
+    from graphrisk.model.detector import RiskDetector
+
+    detector = RiskDetector.load(model_dir, device="cpu")  # fails fast on a bad model, and gives its shape
+    data, tables, placed = _prepared(spark, files, rejects, shards, DEFAULT_HUB_CAP)
+    buckets = spark.sparkContext.defaultParallelism * 2
+    features = spark_features(tables, placed, transactions=data.transactions, seed=detector.settings.seed,
+                              buckets=buckets).cache()
+    inputs = node_input_tables(features, tables["users"], entity_family(tables["paid"], tables["used"], buckets=buckets))
+    scored = score_shards(model_dir, data.transactions, data.links, inputs, placed,
+                          rounds=detector.network_.rounds, reasons=reasons)
+    return scored, SparkFeatures(features=features, data=data, shards=placed)
