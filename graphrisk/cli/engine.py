@@ -21,8 +21,9 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
         "'graphrisk[spark]', Java 17+); the input files or folders are read and validated on the workers, the rejects "
         "and every output are Parquet datasets (folders)")
     group.add_argument("--engine", choices=("local", "spark"), default="local", help="default: %(default)s")
-    group.add_argument("--spark-master", default="local[*]", metavar="URL",
-                       help="Spark master (default: %(default)s; spark://host:7077, yarn, k8s://...)")
+    group.add_argument("--spark-master", metavar="URL",
+                       help="Spark master: local[*], spark://host:7077, yarn, k8s://... (default: spark-submit's "
+                       "--master, else local[*])")
     group.add_argument("--spark-conf", action="append", default=[], type=_key_value, metavar="KEY=VALUE",
                        help="a Spark setting, e.g. spark.executor.memory=8g (repeatable)")
     group.add_argument("--shards", type=whole_number(1), metavar="N",
@@ -72,7 +73,14 @@ def spark_input_files(args: argparse.Namespace):
 @contextmanager
 def spark_for(args: argparse.Namespace):
     """The Spark session ``--spark-master`` and ``--spark-conf`` ask for (Java checked first)."""
+    import warnings
+
     from graphrisk.engines.spark import spark_session  # PySpark itself is imported (and checked) there
 
-    with spark_session(args.spark_master, dict(args.spark_conf)) as spark:
-        yield spark
+    with warnings.catch_warnings():
+        # PySpark 4 warns on pandas 3 wherever it checks the version; graphrisk's Spark code passes Arrow, not pandas
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+        with spark_session(args.spark_master, dict(args.spark_conf)) as spark:
+            context = spark.sparkContext
+            print(f"spark: master {context.master}, parallelism {context.defaultParallelism}, Spark {spark.version}")
+            yield spark

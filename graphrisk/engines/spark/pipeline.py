@@ -46,6 +46,10 @@ class SparkFeatures:
     shards: Shards
 
 
+#: The merchant projection's cap (:func:`graphrisk.compute_features`' default).
+MERCHANT_HUB_CAP = 20
+
+
 def _prepared(spark: SparkSession, files: InputFiles, rejects: str | Path | None, shards: int | None, hub_cap: int):
     data = read_validated(spark, files.transactions, files.links, files.users, rejects=rejects)
     if data.counts["transactions"].rows_loaded == 0:
@@ -58,8 +62,8 @@ def _prepared(spark: SparkSession, files: InputFiles, rejects: str | Path | None
     tables["users"] = users.cache()
     count = shards if shards is not None else spark.sparkContext.defaultParallelism
     placed = assign_shards(tables["users"], tables["paid"], tables["sent"], tables["used"], shards=count,
-                           hub_cap=hub_cap)
-    return data, tables, placed
+                           hub_cap=hub_cap, merchant_hub_cap=MERCHANT_HUB_CAP, transfers=False)
+    return data, tables, placed, count
 
 
 def spark_feature_job(spark: SparkSession, files: InputFiles, *, families: Sequence[str] = FAMILIES,
@@ -85,7 +89,7 @@ def spark_feature_job(spark: SparkSession, files: InputFiles, *, families: Seque
     InputError
         Unreadable input, or no valid transaction.
     """
-    data, tables, placed = _prepared(spark, files, rejects, shards, hub_cap)
+    data, tables, placed, _ = _prepared(spark, files, rejects, shards, hub_cap)
     features = spark_features(tables, placed, transactions=data.transactions, families=families, hub_cap=hub_cap,
                               seed=seed, buckets=spark.sparkContext.defaultParallelism * 2)
     return SparkFeatures(features=features, data=data, shards=placed)
@@ -108,11 +112,13 @@ def spark_scoring_job(spark: SparkSession, files: InputFiles, model_dir: str | P
     from graphrisk.model.detector import RiskDetector
 
     detector = RiskDetector.load(model_dir, device="cpu")  # fails fast on a bad model, and gives its shape
-    data, tables, placed = _prepared(spark, files, rejects, shards, DEFAULT_HUB_CAP)
+    data, tables, placed, count = _prepared(spark, files, rejects, shards, DEFAULT_HUB_CAP)
     buckets = spark.sparkContext.defaultParallelism * 2
     features = spark_features(tables, placed, transactions=data.transactions, seed=detector.settings.seed,
                               buckets=buckets).cache()
     inputs = node_input_tables(features, tables["users"], entity_family(tables["paid"], tables["used"], buckets=buckets))
-    scored = score_shards(model_dir, data.transactions, data.links, inputs, placed,
+    # rings tie through merchants of up to 50 users and through transfers: coarser shards than the features'
+    ring_shards = assign_shards(tables["users"], tables["paid"], tables["sent"], tables["used"], shards=count)
+    scored = score_shards(model_dir, data.transactions, data.links, inputs, ring_shards,
                           rounds=detector.network_.rounds, reasons=reasons)
-    return scored, SparkFeatures(features=features, data=data, shards=placed)
+    return scored, SparkFeatures(features=features, data=data, shards=ring_shards)

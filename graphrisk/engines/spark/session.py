@@ -81,14 +81,14 @@ def check_java() -> int:
 
 
 @contextmanager
-def spark_session(master: str = "local[*]", conf: Mapping[str, str] | None = None) -> Iterator[SparkSession]:
+def spark_session(master: str | None = None, conf: Mapping[str, str] | None = None) -> Iterator[SparkSession]:
     """A Spark session for graphrisk's jobs, stopped on leaving (when this call started it).
 
     Parameters
     ----------
     master
         The Spark master URL: ``local[*]`` (every core of this machine), ``local[2]``,
-        ``spark://host:7077``...
+        ``spark://host:7077``... ``None``: the one ``spark-submit`` was given, else ``local[*]``.
     conf
         Extra Spark settings (``{"spark.executor.memory": "4g"}``).
 
@@ -106,7 +106,10 @@ def spark_session(master: str = "local[*]", conf: Mapping[str, str] | None = Non
     if active is not None:  # a session the caller (or spark-submit) started: join it, leave it running
         yield active
         return
-    builder = SparkSession.builder.master(master).appName("graphrisk")
+    builder = SparkSession.builder.appName("graphrisk")
+    # under spark-submit this process talks to its JVM (PYSPARK_GATEWAY_PORT): its --master stays
+    if master is not None or "PYSPARK_GATEWAY_PORT" not in os.environ:
+        builder = builder.master(master or "local[*]")
     # workers run this Python (with graphrisk, pyarrow, networkx), not whatever python3 is on PATH
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     settings = {"spark.ui.enabled": "false", "spark.sql.session.timeZone": "UTC", "spark.sql.shuffle.partitions": "8",

@@ -91,3 +91,27 @@ def test_what_the_spark_engine_does_not_take_is_refused_in_one_line(spark, files
     assert main(argv) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
+
+
+def test_under_spark_submit_its_master_is_used(files, tmp_path):
+    """``spark-submit --master local[1] .../graphrisk/__main__.py features --engine spark``: the docs' cluster recipe."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pyspark
+
+    import graphrisk
+
+    _, paths, _ = files
+    submit = Path(pyspark.__file__).parent / "bin" / "spark-submit"
+    main_file = Path(graphrisk.__file__).with_name("__main__.py")
+    environment = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+    done = subprocess.run([str(submit), "--master", "local[1]", str(main_file), "features", "--engine", "spark",
+                           "--transactions", str(paths["transactions"]), "--families", "structure",
+                           "--out", str(tmp_path / "f.parquet"), "--rejects", str(tmp_path / "r.parquet"),
+                           "--no-progress"], capture_output=True, text=True, timeout=300, env=environment)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "spark: master local[1], parallelism 1" in done.stdout
+    assert len(pd.read_parquet(tmp_path / "f.parquet")) > 400

@@ -30,7 +30,8 @@ def on_spark(spark, world_and_graph):
     tables = relationships(transactions, spark_links(spark, world.links), users)
     tables = {name: frame.cache() for name, frame in tables.items()}
     tables["users"] = users
-    shards = assign_shards(users, tables["paid"], tables["sent"], tables["used"], shards=3)
+    shards = assign_shards(users, tables["paid"], tables["sent"], tables["used"], shards=3, merchant_hub_cap=20,
+                           transfers=False)  # the feature job's shards
     return tables, shards, transactions
 
 
