@@ -209,8 +209,12 @@ def _run_on_spark(args: argparse.Namespace, config) -> int:
                                         shards=args.shards, rejects=rejects)
         print(input_summary(InputReport(tables=list(job.data.counts.values())), rejects))
         print(job.shards.summary())
-        sizes = scored.shard_rows.agg({"rows": "max"}).first()[0]
-        print(f"shard rows with their halo: largest {int(sizes or 0):,}")
+        if scored.shard_rows is not None:
+            sizes = scored.shard_rows.agg({"rows": "max"}).first()[0]
+            print(f"shard rows with their halo: largest {int(sizes or 0):,} (reasons need each shard's "
+                  "neighbourhood; --reasons 0 scores layer-wise, without gathering one)")
+        else:
+            print("scored layer-wise: one round of message passing at a time over the whole graph")
         if args.out:
             scored.scores.write.mode("overwrite").parquet(args.out)
             print(f"scores -> {args.out} (Parquet dataset)")

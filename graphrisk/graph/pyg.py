@@ -19,7 +19,7 @@ from torch_geometric.data import HeteroData
 from graphrisk.graph.model import IDENTIFIER_TYPES
 from graphrisk.graph.transaction_graph import TransactionGraph
 
-__all__ = ["to_pyg", "PygGraph", "EDGE_AGGREGATES"]
+__all__ = ["to_pyg", "PygGraph", "EDGE_AGGREGATES", "node_matrix"]
 
 #: Names of the edge attribute columns: transactions, their summed amount, seconds from first to last.
 EDGE_AGGREGATES = ("count", "amount", "span_seconds")
@@ -33,7 +33,8 @@ class PygGraph:
     ids: dict[str, pd.Index]
 
 
-def _node_matrix(index: pd.Index, table: pd.DataFrame | None) -> torch.Tensor:
+def node_matrix(index: pd.Index, table: pd.DataFrame | None) -> torch.Tensor:
+    """The input matrix of the nodes ``index``: rows of ``table`` (missing rows and NaN: 0; no table: 1)."""
     if table is None or table.shape[1] == 0:
         return torch.ones((len(index), 1), dtype=torch.float32)
     values = table.reindex(index).to_numpy(dtype=np.float64, na_value=np.nan)
@@ -82,10 +83,10 @@ def to_pyg(
         table = graph.identifiers.get(kind)
         if table is not None and len(table):
             ids[kind] = pd.Index(table["entity_id"].astype(str), name="entity_id")
-    data["user"].x = _node_matrix(ids["user"], user_features)
+    data["user"].x = node_matrix(ids["user"], user_features)
     for kind, index in ids.items():
         if kind != "user":
-            data[kind].x = _node_matrix(index, entity_features.get(kind))
+            data[kind].x = node_matrix(index, entity_features.get(kind))
 
     def add(relation: str, target: str, edges: pd.DataFrame) -> None:
         if not len(edges) or target not in ids:

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 
 from graphrisk.engines.spark.entities import entity_family
 from graphrisk.engines.spark.features import spark_features
+from graphrisk.engines.spark.propagation import layerwise_risk
 from graphrisk.engines.spark.reading import SparkInput, read_validated
 from graphrisk.engines.spark.relationships import relationships
-from graphrisk.engines.spark.scoring import ShardScores, node_input_tables, score_shards
+from graphrisk.engines.spark.rings import rings_of_flagged
+from graphrisk.engines.spark.scoring import SparkScores, node_input_tables, score_shards
 from graphrisk.engines.spark.shards import Shards, assign_shards
 from graphrisk.errors import InputError
 from graphrisk.features.compute import FAMILIES
@@ -96,11 +98,17 @@ def spark_feature_job(spark: SparkSession, files: InputFiles, *, families: Seque
 
 
 def spark_scoring_job(spark: SparkSession, files: InputFiles, model_dir: str | Path, *, reasons: int = 3,
-                      shards: int | None = None, rejects: str | Path | None = None) -> tuple[ShardScores, SparkFeatures]:
-    """Every user's risk, flag, ring and reasons from files, shard by shard (:func:`score_shards`).
+                      shards: int | None = None, rejects: str | Path | None = None) -> tuple[SparkScores, SparkFeatures]:
+    """Every user's risk, flag, ring and reasons from files, on Spark.
 
     The node inputs are computed on the whole graph with the model's seed, as
-    :func:`graphrisk.model.inputs.node_inputs` does, then each shard is scored with its halo.
+    :func:`graphrisk.model.inputs.node_inputs` does. Without reasons (``reasons=0``) the
+    scores come from layer-wise inference over the whole graph
+    (:func:`~graphrisk.engines.spark.propagation.layerwise_risk`) and the rings from the
+    flagged users on the driver (:func:`~graphrisk.engines.spark.rings.rings_of_flagged`):
+    what scales. With reasons, each shard is scored with its halo (:func:`score_shards`),
+    twice as deep for the reasons' gradients: exact, but a busy merchant brings most of the
+    graph into every shard.
 
     Raises
     ------
@@ -117,8 +125,31 @@ def spark_scoring_job(spark: SparkSession, files: InputFiles, model_dir: str | P
     features = spark_features(tables, placed, transactions=data.transactions, seed=detector.settings.seed,
                               buckets=buckets).cache()
     inputs = node_input_tables(features, tables["users"], entity_family(tables["paid"], tables["used"], buckets=buckets))
+    job = SparkFeatures(features=features, data=data, shards=placed)
+    if reasons == 0:
+        return _layerwise_scores(spark, model_dir, detector, tables, inputs, buckets), job
     # rings tie through merchants of up to 50 users and through transfers: coarser shards than the features'
     ring_shards = assign_shards(tables["users"], tables["paid"], tables["sent"], tables["used"], shards=count)
     scored = score_shards(model_dir, data.transactions, data.links, inputs, ring_shards,
                           rounds=detector.network_.rounds, reasons=reasons)
     return scored, SparkFeatures(features=features, data=data, shards=ring_shards)
+
+
+def _layerwise_scores(spark: SparkSession, model_dir: str | Path, detector, tables: dict[str, DataFrame],
+                      inputs: dict[str, DataFrame], buckets: int) -> SparkScores:
+    """Scores by layer-wise inference, rings from the flagged users: the table ``graphrisk score --reasons 0`` writes."""
+    from pyspark.sql import functions as F
+
+    risk = layerwise_risk(model_dir, tables, inputs, buckets=buckets).cache()
+    flagged = risk.where(F.col("risk_score") >= F.lit(float(detector.threshold_)))
+    rings = rings_of_flagged(tables, flagged, seed=detector.settings.seed)
+    membership = spark.createDataFrame([(str(u), str(r)) for u, r in rings.membership.items()],
+                                       "user_id string, ring_id string")
+    scores = risk.join(F.broadcast(membership), "user_id", "left").select(
+        "user_id", "risk_score", (F.col("risk_score") >= F.lit(float(detector.threshold_))).alias("flagged"),
+        F.coalesce("ring_id", F.lit("")).alias("ring_id"))
+    ring_rows = [(str(r.ring_id), int(r.size), float(r.score), [str(m) for m in r.members],
+                  [str(e) for e in r.shared_entities], float(r.exposure)) for r in rings.table.itertuples(index=False)]
+    ring_table = spark.createDataFrame(ring_rows, "ring_id string, size long, score double, members array<string>, "
+                                       "shared_entities array<string>, exposure double")
+    return SparkScores(scores=scores, rings=ring_table)

@@ -34,7 +34,7 @@ from graphrisk.model.inputs import ID_COLUMNS, LABEL_LIKE
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-__all__ = ["node_input_tables", "score_shards", "ShardScores", "halo_rows"]
+__all__ = ["node_input_tables", "score_shards", "SparkScores", "halo_rows", "model_files", "worker_detector"]
 
 _NUMERIC = ("double", "float", "int", "bigint", "smallint", "tinyint")
 
@@ -123,8 +123,8 @@ def halo_rows(row_nodes: DataFrame, shard_users: DataFrame, hops: int) -> tuple[
 
 
 @dataclass
-class ShardScores:
-    """What :func:`score_shards` computed (lazy DataFrames, cached once computed).
+class SparkScores:
+    """What the Spark engine scored (lazy DataFrames, cached once computed).
 
     Attributes
     ----------
@@ -133,22 +133,24 @@ class ShardScores:
     rings
         One row per ring: ``ring_id, size, score, members, shared_entities, exposure``.
     shard_rows
-        Rows (transactions and links) per shard, own and halo: ``shard, rows``.
+        Rows (transactions and links) per shard, own and halo: ``shard, rows`` (shard
+        scoring only; ``None`` for layer-wise inference).
     """
 
     scores: DataFrame
     rings: DataFrame
-    shard_rows: DataFrame
+    shard_rows: DataFrame | None = None
 
 
-def _model_files(folder: Path) -> dict[str, bytes]:
+def model_files(folder: Path) -> dict[str, bytes]:
+    """The files of a model directory, to broadcast (:func:`worker_detector` loads them)."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 _LOADED: dict[str, object] = {}  # per worker process: model digest -> detector
 
 
-def _detector(files: dict[str, bytes]):
+def worker_detector(files: dict[str, bytes]):
     """The detector of a broadcast model directory, loaded once per worker process."""
     import tempfile
 
@@ -193,7 +195,7 @@ def _score_one_shard(model, input_columns: dict[str, list[str]], reasons: int):
             part = inputs[inputs["node_type"] == kind]
             values = np.array(part["values"].tolist(), dtype=float).reshape(len(part), len(columns))
             tables[kind] = pd.DataFrame(values, index=pd.Index(part["node_id"].astype(str)), columns=columns)
-        detector = _detector(model.value)
+        detector = worker_detector(model.value)
         result = detector.score_users(graph, reasons=reasons, inputs=tables, drift=False)
         scores = result.scores[result.scores["user_id"].astype(str).isin(set(own))]
         rings = result.rings.table
@@ -218,7 +220,7 @@ def _score_one_shard(model, input_columns: dict[str, list[str]], reasons: int):
 
 
 def score_shards(model_dir: str | Path, transactions: DataFrame, links: DataFrame | None, inputs: dict[str, DataFrame],
-                 shards: Shards, *, rounds: int, reasons: int = 3) -> ShardScores:
+                 shards: Shards, *, rounds: int, reasons: int = 3) -> SparkScores:
     """Score every user shard by shard with the model in ``model_dir``.
 
     Parameters
@@ -239,7 +241,7 @@ def score_shards(model_dir: str | Path, transactions: DataFrame, links: DataFram
     from pyspark.sql import functions as F
 
     spark = transactions.sparkSession
-    model = spark.sparkContext.broadcast(_model_files(Path(model_dir)))
+    model = spark.sparkContext.broadcast(model_files(Path(model_dir)))
     if links is not None:  # a key from the content: the same on every evaluation (identical rows share it, harmlessly)
         fields = [F.coalesce(F.col(c).cast("string"), F.lit("\u0000")) for c in links.columns]
         links = links.withColumn("link_row", F.sha2(F.concat_ws("\u0001", *fields), 256))
@@ -277,7 +279,7 @@ def score_shards(model_dir: str | Path, transactions: DataFrame, links: DataFram
             _score_one_shard(model, columns, reasons), schema).cache()
     score_columns = ["user_id", "risk_score", "flagged", "ring_id", *(f"reason_{i + 1}" for i in range(reasons))]
     ring_columns = ["ring_id", "size", "score", "members", "shared_entities", "exposure"]
-    return ShardScores(scores=out.where(F.col("kind") == "score").select(*score_columns),
+    return SparkScores(scores=out.where(F.col("kind") == "score").select(*score_columns),
                        rings=out.where(F.col("kind") == "ring").select(*ring_columns),
                        shard_rows=rows_of.groupBy("shard").agg(F.count(F.lit(1)).alias("rows")))
 

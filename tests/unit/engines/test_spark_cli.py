@@ -75,6 +75,17 @@ def test_score_on_spark_writes_every_user_once_with_rings_of_flagged_users(spark
     ranked = scores.sort_values("risk_score", ascending=False)["user_id"].head(len(fraud))
     assert ranked.isin(fraud).mean() > 0.5  # the model works through the shards
 
+    # without reasons: layer-wise inference and rings on the driver, the same scores and rings
+    assert _run("score", *inputs, "--model", str(model), "--engine", "spark", "--out", str(tmp_path / "l.parquet"),
+                "--rings", str(tmp_path / "lr.parquet"), "--rejects", str(tmp_path / "rejects.parquet"),
+                "--reasons", "0") == 0
+    assert "scored layer-wise" in capsys.readouterr().out
+    layerwise = pd.read_parquet(tmp_path / "l.parquet").set_index("user_id").sort_index()
+    sharded = scores.set_index("user_id").sort_index()
+    np.testing.assert_allclose(layerwise["risk_score"], sharded["risk_score"], rtol=1e-5, atol=1e-5)
+    assert layerwise["ring_id"].tolist() == sharded["ring_id"].tolist()
+    assert sorted(pd.read_parquet(tmp_path / "lr.parquet")["ring_id"]) == sorted(rings["ring_id"])
+
 
 @pytest.mark.parametrize("extra,message", [
     (["--from-neo4j"], "not --from-neo4j"),

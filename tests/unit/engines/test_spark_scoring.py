@@ -97,3 +97,45 @@ def _to_spark(spark, table: pd.DataFrame):
     frame = table.rename_axis("node_id").reset_index()
     schema = ", ".join(["node_id string", *(f"`{c}` double" for c in table.columns)])
     return spark.createDataFrame(plain_rows(frame), schema)
+
+
+def test_layerwise_risk_equals_whole_graph_risk_from_the_same_inputs(spark, scored, world_and_graph, model_dir):
+    """One round at a time over the whole graph: no neighbourhood gathered, the same risk."""
+    from graphrisk.engines.spark.propagation import layerwise_risk
+
+    _, inputs, _ = scored
+    world, graph = world_and_graph
+    transactions = spark_transactions(spark, graph.transactions)
+    users = spark_users(spark, graph.users)
+    tables = relationships(transactions, spark_links(spark, world.links), users)
+    tables["users"] = users
+    inputs_spark = {kind: _to_spark(spark, table) for kind, table in inputs.items()}
+    got = table_of(layerwise_risk(model_dir, tables, inputs_spark, buckets=3)).set_index("user_id").sort_index()
+    expected = RiskDetector.load(model_dir).predict_proba(graph, inputs=inputs)[:, 1]
+    expected = pd.Series(expected, index=graph.users["user_id"].astype(str)).sort_index()
+    assert list(got.index) == list(expected.index)
+    np.testing.assert_allclose(got["risk_score"].to_numpy(), expected.to_numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_rings_of_flagged_users_on_the_driver_equal_whole_graph_rings(spark, world_and_graph):
+    """Only the relationships that can tie flagged users are collected: the same rings, evidence and exposure."""
+    from graphrisk.engines.spark.rings import rings_of_flagged
+    from graphrisk.rings import group_rings
+
+    world, graph = world_and_graph
+    users = graph.users["user_id"].astype(str)
+    risk = pd.Series(np.linspace(0, 1, len(users)), index=users)  # any risk will do: the rule is what is tested
+    fraud = set(world.labels.loc[world.labels["is_fraud"] == 1, "user_id"])
+    risk[users.isin(fraud).to_numpy()] = 0.95
+    flagged = risk >= 0.8
+    expected = group_rings(graph, risk, flagged).table
+    transactions = spark_transactions(spark, graph.transactions)
+    tables = relationships(transactions, spark_links(spark, world.links), spark_users(spark, graph.users))
+    chosen = spark.createDataFrame([(u, float(r)) for u, r in risk[flagged].items()], "user_id string, risk_score double")
+    got = rings_of_flagged(tables, chosen).table
+    assert len(expected) >= 5 and expected["shared_entities"].map(len).max() >= 2
+    assert got["ring_id"].tolist() == expected["ring_id"].tolist()
+    assert got["members"].map(list).tolist() == expected["members"].map(list).tolist()
+    assert got["shared_entities"].map(list).tolist() == expected["shared_entities"].map(list).tolist()
+    np.testing.assert_allclose(got["exposure"], expected["exposure"], rtol=1e-9)
+    np.testing.assert_allclose(got["score"], expected["score"], rtol=1e-12)
