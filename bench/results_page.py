@@ -230,6 +230,82 @@ def _serve(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
     return lines, [("serve: one transaction vs full rescoring (p50 latency)", peer["median_ms"] / p50)]
 
 
+def _engines(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
+    def mb(value: float | None) -> str:
+        return _n(value) if value else "—"
+
+    def count(run: dict, key: str) -> str:
+        return _n(run[key]) if key in run else "—"
+
+    rows, notes = [], []
+    for size in a.get("sizes", []):
+        world = size["world"]
+        graph_rows = world["transactions"] + world["links"]
+        for step in ("features", "score"):
+            ratios = size[step].get("ratios") or {}
+            for engine in ("local", "spark"):
+                run = size[step][engine]
+                peak = run.get("peak_mb", {})
+                spark = engine == "spark"
+                halo = count(run, "largest_shard_halo_rows")
+                if "largest_shard_halo_rows" in run:
+                    halo += f" ({run['largest_shard_halo_rows'] / graph_rows:.0%} of the rows)"
+                ratio = (f"{ratios['wall']:.1f}x time, {ratios['peak_memory']:.1f}x memory" if spark and ratios else "")
+                rows.append([f"{_n(world['transactions'])} tx, {_n(world['users'])} users", f"`{step}`", engine,
+                             f"{run.get('seconds', 0):.1f}", mb(peak.get("tree")),
+                             mb(peak.get("driver_side") if spark else peak.get("tree")),
+                             mb(peak.get("largest_worker")) if spark else "—", mb(peak.get("workers")) if spark else "—",
+                             count(run, "shards"), count(run, "largest_shard_users"),
+                             count(run, "largest_component_users"), halo,
+                             run["status"] if run["status"] == "ok" else f"**{run['status']}**", ratio])
+        train = size.get("train", {})
+        notes.append(f"- {_n(world['transactions'])} transactions: the model the scoring runs use was trained once, "
+                     f"local, on the known labels in {train.get('seconds', 0):.0f} s ({train.get('epochs', '?')} epochs, "
+                     f"peak {mb(train.get('peak_mb', {}).get('tree'))} MB, {train.get('status', '?')})." +
+                     "".join(f" {step.capitalize()}, the two tables: {_agreement(step, size[step]['agreement'])}."
+                             for step in ("features", "score") if size[step].get("agreement")))
+    oom = a.get("out_of_memory_from", {})
+    largest = max((s["world"]["transactions"] for s in a.get("sizes", [])), default=0)
+    if any(oom.values()):
+        verdict = "; ".join(f"{engine} ran out of memory from {_n(n)} transactions" if n else
+                            f"{engine} did not run out of memory" for engine, n in oom.items()) + "."
+    else:
+        verdict = f"Neither engine ran out of memory up to {_n(largest)} transactions."
+    growth = a.get("growth", {})
+    if growth:
+        verdict += " Measured growth of the peak memory (whole process tree) per million transactions: " + "; ".join(
+            f"{name.replace('_', ' ')} {g['mb_per_million_transactions']:,.0f} MB "
+            f"({_n(g['from_transactions'])} to {_n(g['to_transactions'])} tx)" for name, g in growth.items()) + "."
+    lines = [f"Each command in its own process on the same CSV files, one after the other; Spark as "
+             f"`{' '.join(a.get('spark_options', []))}`, scoring with `--reasons 0` (the cheaper halo) on both "
+             f"engines. Memory is the peak resident size, sampled every {a.get('sample_seconds', 0.2)} s, of the whole "
+             "process tree, and for Spark of its driver side (the `graphrisk` process and the JVM, driver and executor "
+             "in one in local mode) and of the Python workers (largest single one, sum); a run is stopped after "
+             f"{a.get('timeout', 0):.0f} s. Ratios are Spark / local.", "",
+             *_table(["size", "command", "engine", "wall s", "peak MB (all)", "peak MB driver", "peak MB largest worker",
+                      "peak MB workers", "shards", "largest shard", "largest component", "halo rows", "status",
+                      "Spark / local"], rows), "", *notes, "", verdict]
+    return lines, []
+
+
+def _agreement(step: str, agreement: dict) -> str:
+    if "error" in agreement:
+        return f"not compared ({agreement['error'].splitlines()[-1]})"
+    users = f"{_n(agreement['users_in_both'])} users in both of {_n(agreement['local_rows'])} / {_n(agreement['spark_rows'])}"
+    if step == "features":
+        differing = agreement.get("columns_differing", [])
+        shares = agreement.get("share_of_users_differing", {})
+        return (f"{users}; {len(differing)} of {agreement.get('columns_compared', 0)} columns differ by more than 1e-6 "
+                "(community labels not compared)"
+                + (f": {', '.join(f'{c} for {shares.get(c, 0):.1%} of the users' for c in differing)}; largest "
+                   f"differences {', '.join(f'{c} {d:.3g}' for c, d in agreement.get('largest_differences', {}).items())}"
+                   if differing else ""))
+    return (f"{users}; risk score differs by {agreement.get('risk_score_mean_difference') or 0:.2g} on average, by more "
+            f"than 0.01 for {agreement.get('risk_score_share_over_0.01') or 0:.2%} of the users, at most "
+            f"{agreement.get('risk_score_max_difference') or 0:.2g}; flagged {_n(agreement.get('flagged_local', 0))} "
+            f"local / {_n(agreement.get('flagged_spark', 0))} Spark")
+
+
 SECTIONS: dict[str, tuple[str, str, Callable[[dict], tuple[list[str], list[tuple[str, float]]]]]] = {
     "generator": ("Generator (issue 3)", "bench/generator.py", _generator),
     "load": ("Load and write-back into Neo4j (issues 2 and 6)", "bench/load_throughput.py", _load),
@@ -238,6 +314,7 @@ SECTIONS: dict[str, tuple[str, str, Callable[[dict], tuple[list[str], list[tuple
     "detector_cost": ("Training and scoring cost (issue 5)", "bench/detector.py --cost", _detector_cost),
     "handbook": ("Fraud Detection Handbook, its own protocol (issue 5)", "bench/handbook.py", _handbook),
     "serve": ("Real-time scoring service (issue 8)", "bench/serve.py", _serve),
+    "engines": ("Engines: local and Spark side by side (issue 16)", "bench/engines.py", _engines),
 }
 
 
@@ -334,6 +411,15 @@ def _headline(key: str, a: dict) -> dict[str, tuple[str, str, float]]:
             lambda: a["closed_loop"]["completed"] / a["closed_loop"]["seconds"])
         add("startup", "s", "cost", lambda: a["service"]["startup_seconds"])
         add("full scoring at startup", "s", "cost", lambda: a["service"]["full_scoring_seconds"])
+    elif key == "engines":
+        for size in a.get("sizes", []):
+            for step in ("features", "score"):
+                for engine in ("local", "spark"):
+                    run = size.get(step, {}).get(engine, {})
+                    if run.get("status") == "ok":
+                        name = f"{size['world']['transactions']:,} tx {step} {engine}"
+                        add(f"{name}: wall", "s", "cost", lambda run=run: run["seconds"])
+                        add(f"{name}: peak", "MB", "cost", lambda run=run: run["peak_mb"]["tree"])
     if key in ("generator", "load", "features", "handbook"):
         add("wall time of the script", "s", "cost", lambda: a["wall_seconds"])
     return figures

@@ -80,6 +80,9 @@ AREAS = (
                                "--epochs", "20", "--rescore", "3"),
          smoke=("--users", "1500", "--requests", "300", "--closed-requests", "200", "--closed-seconds", "10",
                 "--epochs", "5", "--rescore", "2")),
+    # issue 16 asks for 1M and 3M transactions (hours on 2 cores): bench/engines.py --transactions 1000000,3000000
+    Area("engines", "engines.py", ("--transactions", "100000", "--timeout", "900", "--epochs", "30"),
+         smoke=("--transactions", "3000", "--timeout", "600", "--epochs", "2")),
 )
 
 
