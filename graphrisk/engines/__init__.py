@@ -1,8 +1,7 @@
-"""Where the batch path runs: ``local`` (pandas, NetworkX; the default) or ``spark`` (Apache Spark).
+"""Where the batch path runs: ``local`` (pandas, NetworkX, PyTorch; the default) or ``spark`` (Apache Spark).
 
-Work in progress (issue 16): :mod:`graphrisk.engines.spark` holds the Spark session with its Java
-check, connected components on DataFrames (large-star/small-star) and the aggregation feature
-families; the ``--engine`` flag of the CLI comes with the rest of the batch path.
+``graphrisk features`` and ``graphrisk score`` take ``--engine local|spark``; the local engine is
+the rest of the package, :mod:`graphrisk.engines.spark` the Spark one (``docs/spark.md``).
 """
 
 __all__: list[str] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from spark_frames import LINKS, TRANSACTIONS, plain_rows
 
 from graphrisk import build_graph
 from graphrisk.engines.spark import AGGREGATE_COLUMNS, aggregate_features
@@ -13,27 +14,6 @@ from graphrisk.features.flow import flow_features
 from graphrisk.features.structure import structure_features
 from graphrisk.graph.projection import identifier_projection
 from graphrisk.synth import WorldConfig, generate_world
-
-TRANSACTIONS = ("transaction_id string, timestamp timestamp, user_id string, amount double, merchant_id string, "
-                "device_id string, counterparty_id string, card_id string, ip string, is_fraud int")
-LINKS = "user_id string, entity_type string, entity_id string, timestamp timestamp"
-
-
-def _rows(table: pd.DataFrame) -> list[tuple]:
-    """Plain Python rows: None for missing values, datetimes for timestamps."""
-    columns = []
-    for name in table.columns:
-        column = table[name]
-        if pd.api.types.is_datetime64_any_dtype(column):
-            values = [None if pd.isna(v) else v.to_pydatetime() for v in column]
-        elif pd.api.types.is_float_dtype(column):
-            values = [None if pd.isna(v) else float(v) for v in column]
-        elif pd.api.types.is_integer_dtype(column):
-            values = [None if pd.isna(v) else int(v) for v in column]
-        else:
-            values = [None if pd.isna(v) else str(v) for v in column]
-        columns.append(values)
-    return list(zip(*columns))
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +29,8 @@ def built(spark, world_and_graph):
     rows = graph.transactions.reindex(columns=names)
     links = world.links.assign(timestamp=pd.to_datetime(world.links["timestamp"], utc=True, format="ISO8601"))
     users = spark.createDataFrame([(u,) for u in world.users["user_id"]], "user_id string")
-    return relationships(spark.createDataFrame(_rows(rows), TRANSACTIONS),
-                         spark.createDataFrame(_rows(links[["user_id", "entity_type", "entity_id", "timestamp"]]), LINKS),
+    return relationships(spark.createDataFrame(plain_rows(rows), TRANSACTIONS),
+                         spark.createDataFrame(plain_rows(links[["user_id", "entity_type", "entity_id", "timestamp"]]), LINKS),
                          users)
 
 
