@@ -278,7 +278,8 @@ def _engines(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
             f"({_n(g['from_transactions'])} to {_n(g['to_transactions'])} tx)" for name, g in growth.items()) + "."
     lines = [f"Each command in its own process on the same CSV files, one after the other; Spark as "
              f"`{' '.join(a.get('spark_options', []))}`, scoring with `--reasons 0` on both "
-             f"engines (on Spark: layer-wise inference, rings on the driver; the shards are the feature job's). Memory is the peak resident size, sampled every {a.get('sample_seconds', 0.2)} s, of the whole "
+             f"engines (on Spark: layer-wise inference, rings on the driver; the shards are the feature job's). "
+             f"Memory is the peak resident size, sampled every {a.get('sample_seconds', 0.2)} s, of the whole "
              "process tree, and for Spark of its driver side (the `graphrisk` process and the JVM, driver and executor "
              "in one in local mode) and of the Python workers (largest single one, sum); a run is stopped after "
              f"{a.get('timeout', 0):.0f} s. Ratios are Spark / local.", "",
