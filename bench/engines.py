@@ -194,7 +194,7 @@ def _stop(root) -> None:
             pass
 
 
-_SHARDS = re.compile(r"shards: ([\d,]+) \(largest ([\d,]+) users; largest component ([\d,]+) users\)")
+_SHARDS = re.compile(r"shards: ([\d,]+) \(largest ([\d,]+) users; largest component ([\d,]+) users[;)]")
 _HALO = re.compile(r"shard rows with their halo: largest ([\d,]+)")
 
 
@@ -316,6 +316,10 @@ def main() -> int:
     parser.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
                         help="passed on to the Spark runs (repeatable), e.g. spark.driver.memory=8g")
     parser.add_argument("--seed", type=int, default=1, help="of the generated worlds")
+    parser.add_argument("--model-note", default="", help="how the --model was trained, for RESULTS.md")
+    parser.add_argument("--model", metavar="DIR",
+                        help="score with this model directory instead of training one on each world (local training "
+                        "past ~2M transactions is mini-batch and takes over 30 minutes on 2 cores)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders (worlds, outputs, logs)")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON (for bench/suite.py)")
     args = parser.parse_args()
@@ -350,12 +354,19 @@ def main() -> int:
             if entry["features"]["ratios"]:
                 entry["features"]["agreement"] = compare("features", folder / "features-local.parquet",
                                                          folder / "features-spark.parquet", args.timeout)
-            model = folder / "model"
-            entry["train"] = measure([graphrisk, "train", *inputs, "--labels", str(w / "known_labels.csv"), "--model",
-                                      str(model), "--epochs", str(args.epochs), "--device", "cpu", "--no-progress",
-                                      "--rejects", str(folder / "rejects-train.csv")], folder, "train", args.timeout)
-            entry["train"]["epochs"] = args.epochs
-            print(_line("train (local)", entry["train"]), flush=True)
+            if args.model:
+                model = Path(args.model).resolve()
+                entry["train"] = {"status": "ok", "given": str(model), "given_note": args.model_note, "seconds": 0.0,
+                                  "peak_mb": {"tree": 0.0}}
+                print(f"  model given: {model}", flush=True)
+            else:
+                model = folder / "model"
+                entry["train"] = measure([graphrisk, "train", *inputs, "--labels", str(w / "known_labels.csv"),
+                                          "--model", str(model), "--epochs", str(args.epochs), "--device", "cpu",
+                                          "--no-progress", "--rejects", str(folder / "rejects-train.csv")],
+                                         folder, "train", args.timeout)
+                entry["train"]["epochs"] = args.epochs
+                print(_line("train (local)", entry["train"]), flush=True)
             for engine in ("local", "spark"):
                 if entry["train"]["status"] != "ok":
                     entry["score"][engine] = {"status": "not run (no model)", "seconds": 0.0, "peak_mb": {"tree": 0.0}}

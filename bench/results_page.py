@@ -259,9 +259,11 @@ def _engines(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
                              count(run, "largest_component_users"), halo,
                              run["status"] if run["status"] == "ok" else f"**{run['status']}**", ratio])
         train = size.get("train", {})
-        notes.append(f"- {_n(world['transactions'])} transactions: the model the scoring runs use was trained once, "
-                     f"local, on the known labels in {train.get('seconds', 0):.0f} s ({train.get('epochs', '?')} epochs, "
-                     f"peak {mb(train.get('peak_mb', {}).get('tree'))} MB, {train.get('status', '?')})." +
+        trained = (f"was given (`--model`, trained beforehand: {train['given_note']})" if "given" in train else
+                   f"was trained once, local, on the known labels in {train.get('seconds', 0):.0f} s "
+                   f"({train.get('epochs', '?')} epochs, peak {mb(train.get('peak_mb', {}).get('tree'))} MB, "
+                   f"{train.get('status', '?')})")
+        notes.append(f"- {_n(world['transactions'])} transactions: the model the scoring runs use {trained}." +
                      "".join(f" {step.capitalize()}, the two tables: {_agreement(step, size[step]['agreement'])}."
                              for step in ("features", "score") if size[step].get("agreement")))
     oom = a.get("out_of_memory_from", {})
@@ -286,6 +288,57 @@ def _engines(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
              *_table(["size", "command", "engine", "wall s", "peak MB (all)", "peak MB driver", "peak MB largest worker",
                       "peak MB workers", "shards", "largest shard", "largest component", "halo rows", "status",
                       "Spark / local"], rows), "", *notes, "", verdict]
+    return lines, []
+
+
+def _sampled_training(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
+    world = a["world"]
+    rows = []
+    for run in a.get("runs", []):
+        for kind in ("full", "sampled"):
+            r = run[kind]
+            auc = f"{r['auc_pr']:.4f}" if "auc_pr" in r else f"**{r.get('score_status', r['status'])}**"
+            rows.append([str(run["seed"]), kind, f"{r['seconds']:.1f}", _n(r["peak_mb"]["tree"]), auc,
+                         r.get("sample", "").removeprefix("training sample: ") or "whole graph"])
+    gap, spread = a.get("gap_mean"), a.get("full_spread")
+    reached = gap is not None and gap <= 0.01
+    lines = [f"A world of {_n(world['users'])} users ({_n(world['transactions'])} transactions, {_n(world['links'])} "
+             f"links); whole rings on one side of a 70/30 split; the known labels of {a['labelled_share']:.0%} of the "
+             f"training side ({_n(world['train_labels'])} users, {_n(world['train_fraud'])} fraud) train both models, "
+             f"{a['epochs']} epochs at most. `full`: `graphrisk train` on the whole graph; `sampled`: `graphrisk train "
+             f"--engine spark` (local[2]), the labelled users' 2-hop neighbourhoods at 25 relationships per node and "
+             f"relation, plus {a['unlabelled_share']:.0%} of the unlabelled users, with the whole graph's node inputs. "
+             f"Each model scores the whole graph (local, `--reasons 0`); AUC-PR on the {_n(world['test_users'])} test "
+             f"users ({_n(world['test_fraud'])} fraud), whose labels no model saw. Train time and peak memory are the "
+             "whole process tree's (Spark's JVM included).", "",
+             *_table(["model seed", "training", "train s", "peak MB", "test AUC-PR", "sample"], rows), "",
+             f"Target (issue 16: within 0.01 AUC-PR of full training): {_verdict(reached)} (full minus sampled: mean "
+             f"{gap if gap is not None else float('nan'):+.4f}, largest {a.get('gap_max') or 0:+.4f}; the full model's "
+             f"spread over seeds {spread if spread is not None else float('nan'):.4f})."]
+    return lines, []
+
+
+def _component_split(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
+    world, runs, agreement = a["world"], a.get("runs", {}), a.get("agreement", {})
+    rows = [[name, _n(r["limit"]), r["status"], f"{r['seconds']:.1f}", _n(r["peak_mb"]["tree"]),
+             r.get("split_line", "").removeprefix("shards: ")] for name, r in runs.items()]
+    differing = agreement.get("columns_differing", [])
+    shares = agreement.get("share_of_users_differing", {})
+    largest = agreement.get("largest_differences", {})
+    lines = [f"A world of {_n(world['users'])} users ({_n(world['transactions'])} transactions); `graphrisk features "
+             "--engine spark` (local[2]) with no split, then with `--max-component-users` at "
+             f"{a['share']:.0%} of the largest component, so that the rule cuts it (both caps halved until every "
+             "piece fits).", "",
+             *_table(["run", "limit (users)", "status", "wall s", "peak MB", "shards"], rows), ""]
+    if agreement and "error" not in agreement:
+        lines.append(f"Effect of the split on the features ({_n(agreement['users_in_both'])} users): "
+                     f"{len(differing)} of {agreement.get('columns_compared', 0)} columns differ by more than 1e-6 "
+                     "(community labels not compared)" + (": " + ", ".join(
+                         f"{c} for {shares.get(c, 0):.1%} of the users (at most {largest[c]:.3g})" if c in largest
+                         else f"{c} for {shares.get(c, 0):.1%} of the users" for c in differing) if differing else "")
+                     + ". Every other column is unchanged: only the community and centrality families run per piece.")
+    else:
+        lines.append(f"Not compared: {agreement.get('error', 'a run did not finish')}.")
     return lines, []
 
 
@@ -316,6 +369,10 @@ SECTIONS: dict[str, tuple[str, str, Callable[[dict], tuple[list[str], list[tuple
     "handbook": ("Fraud Detection Handbook, its own protocol (issue 5)", "bench/handbook.py", _handbook),
     "serve": ("Real-time scoring service (issue 8)", "bench/serve.py", _serve),
     "engines": ("Engines: local and Spark side by side (issue 16)", "bench/engines.py", _engines),
+    "component_split": ("Splitting a giant component: its effect on the features (issue 16)",
+                        "bench/component_split.py", _component_split),
+    "sampled_training": ("Training on a sample against the whole graph (issue 16)", "bench/sampled_training.py",
+                         _sampled_training),
 }
 
 

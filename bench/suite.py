@@ -83,6 +83,10 @@ AREAS = (
     # issue 16 asks for 1M and 3M transactions (hours on 2 cores): bench/engines.py --transactions 1000000,3000000
     Area("engines", "engines.py", ("--transactions", "100000", "--timeout", "900", "--epochs", "30"),
          smoke=("--transactions", "3000", "--timeout", "600", "--epochs", "2")),
+    Area("component_split", "component_split.py", ("--users", "20000", "--share", "0.25"),
+         smoke=("--users", "600", "--share", "0.5")),
+    Area("sampled_training", "sampled_training.py", ("--users", "10000", "--seeds", "0,1,2"),
+         smoke=("--users", "600", "--seeds", "0", "--epochs", "3")),
 )
 
 

@@ -6,6 +6,7 @@ import argparse
 from contextlib import contextmanager
 
 from graphrisk.cli.options import whole_number
+from graphrisk.engines.spark.shards import DEFAULT_MAX_COMPONENT_USERS  # no PySpark import
 from graphrisk.errors import InputError
 
 __all__ = ["add_engine_options", "check_spark_args", "spark_for", "spark_input_files", "spark_rejects_path"]
@@ -28,6 +29,9 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
                        help="a Spark setting, e.g. spark.executor.memory=8g (repeatable)")
     group.add_argument("--shards", type=whole_number(1), metavar="N",
                        help="shards the users are hashed into (whole components; default: the cluster's parallelism)")
+    group.add_argument("--max-component-users", type=whole_number(1), default=DEFAULT_MAX_COMPONENT_USERS, metavar="N",
+                       help="a component with more users is split for the community and centrality features, busiest "
+                       "shared entities first (docs/spark.md; default: %(default)s)")
 
 
 def _key_value(text: str) -> tuple[str, str]:
@@ -67,7 +71,7 @@ def spark_input_files(args: argparse.Namespace):
     """The canonical files of ``args`` for the Spark engine."""
     from graphrisk.engines.spark.pipeline import InputFiles
 
-    return InputFiles(transactions=args.transactions, links=args.links, users=args.users)
+    return InputFiles(transactions=args.transactions, links=args.links, users=args.users, labels=args.labels)
 
 
 @contextmanager

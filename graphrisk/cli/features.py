@@ -83,7 +83,8 @@ def _run_on_spark(args: argparse.Namespace) -> int:
     rejects = spark_rejects_path(args)
     with spark_for(args) as spark:
         job = spark_feature_job(spark, spark_input_files(args), families=args.families, hub_cap=args.hub_cap,
-                                seed=args.seed, shards=args.shards, rejects=rejects)
+                                seed=args.seed, shards=args.shards, max_component_users=args.max_component_users,
+                                rejects=rejects)
         print(input_summary(InputReport(tables=list(job.data.counts.values())), rejects))
         print(job.shards.summary())
         job.features.write.mode("overwrite").parquet(args.out)

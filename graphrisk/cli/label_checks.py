@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from graphrisk.errors import InputError
-from graphrisk.graph.build import UNKNOWN_USER_REASON, InputReport
+from graphrisk.graph.build import UNKNOWN_USER_REASON, InputReport, unusable_labels
 
 __all__ = ["check_labels"]
 
@@ -48,16 +47,6 @@ def check_labels(report: InputReport, labels: str | pd.DataFrame) -> None:
     if counts is None or counts.rows_loaded:
         return
     name = "<DataFrame>" if isinstance(labels, pd.DataFrame) else str(labels)
-    if not counts.rows_read:
-        raise InputError(f"{name}: the labels file has no row")
     rejects = report.rejects
     unknown = int(((rejects["table"] == "labels") & (rejects["reason"] == UNKNOWN_USER_REASON)).sum())
-    if unknown:
-        other = counts.rows_rejected - unknown
-        rest = f", {other:,} rejected for other reasons" if other else ""
-        raise InputError(
-            f"{name}: no label row names a user of the other inputs ({unknown:,} of {counts.rows_read:,} rows "
-            f"have an unknown user_id{rest}); is this the labels file of these transactions?"
-        )
-    raise InputError(f"{name}: no usable label: every row was rejected (see the rejects file)")
-
+    raise unusable_labels(name, counts, unknown)

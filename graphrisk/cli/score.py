@@ -206,7 +206,8 @@ def _run_on_spark(args: argparse.Namespace, config) -> int:
     rejects = spark_rejects_path(args)
     with spark_for(args) as spark:
         scored, job = spark_scoring_job(spark, spark_input_files(args), args.model, reasons=args.reasons,
-                                        shards=args.shards, rejects=rejects)
+                                        shards=args.shards, max_component_users=args.max_component_users,
+                                        rejects=rejects)
         print(input_summary(InputReport(tables=list(job.data.counts.values())), rejects))
         print(job.shards.summary())
         if scored.shard_rows is not None:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from graphrisk.cli.options import add_graph_input_options, graph_from_files, positive_int
+from graphrisk.cli.engine import add_engine_options, check_spark_args, spark_for, spark_input_files, spark_rejects_path
+from graphrisk.cli.options import add_graph_input_options, graph_from_files, number_between, positive_int
+from graphrisk.errors import InputError
 from graphrisk.model.settings import CALIBRATIONS, CONVS, DetectorSettings
 
 __all__ = ["add_parser", "run", "add_model_options"]
+
+#: ``--sample-fanout``: relationships kept per node and relation at each hop (the trainer samples 15 then 10).
+DEFAULT_SAMPLE_FANOUT = 25
+#: ``--sample-unlabelled``: share of the unlabelled users drawn into the training sample.
+DEFAULT_UNLABELLED_SHARE = 0.1
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -49,11 +56,23 @@ def add_parser(commands) -> None:
                         "(for a user in both, the feedback wins)")
     add_model_options(parser)
     parser.add_argument("--no-progress", action="store_true", help="no per-epoch lines")
+    add_engine_options(parser)
+    sample = parser.add_argument_group(
+        "training sample (--engine spark)",
+        "with --engine spark the node inputs are computed on the whole graph on Spark, and the model is trained on "
+        "the driver on a sample: the labelled users' neighbourhoods as deep as the model's layers, plus a share of "
+        "the unlabelled users (docs/spark.md)")
+    sample.add_argument("--sample-fanout", type=positive_int, default=DEFAULT_SAMPLE_FANOUT, metavar="N",
+                        help="relationships kept per node and relation at each hop (default: %(default)s)")
+    sample.add_argument("--sample-unlabelled", type=number_between(0, 1), default=DEFAULT_UNLABELLED_SHARE, metavar="SHARE",
+                        help="share of the unlabelled users drawn into the sample (default: %(default)s)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``graphrisk train``."""
+    if args.engine == "spark":
+        return _run_on_spark(args)
     needed = None if args.feedback and not args.labels else "train learns from user_id,is_fraud of the labelled users"
     graph = graph_from_files(args, labels_needed=needed)
     labels = graph.labels
@@ -61,6 +80,11 @@ def run(args: argparse.Namespace) -> int:
         from graphrisk.cli.feedback import labels_with_feedback
 
         labels = labels_with_feedback(graph, args.feedback)
+    return _fit_and_save(args, graph, labels)
+
+
+def _fit_and_save(args: argparse.Namespace, graph, labels, inputs=None) -> int:
+    """Train on ``graph`` (with its raw node ``inputs`` when given), save the model, print the summary."""
 
     def progress(epoch: int, record: dict) -> None:
         if not args.no_progress and (epoch == 1 or epoch % 10 == 0):
@@ -69,10 +93,36 @@ def run(args: argparse.Namespace) -> int:
 
     from graphrisk.model.detector import RiskDetector  # torch loads only when a model is needed
 
-    detector = RiskDetector(device=args.device, **settings_from(args)).fit(graph, labels, progress=progress)
+    detector = RiskDetector(device=args.device, **settings_from(args))
+    detector.fit(graph, labels, inputs=inputs, progress=progress)
     path = detector.save(args.model)
     v = detector.validation_
     print(f"trained on {v['train_users']:,} users ({v['train_fraud']:,} fraud); validation AUC-PR {v['auc_pr']:.3f} "
           f"on {v['users']:,} users ({v['fraud']:,} fraud), best epoch {v['best_epoch']} of {v['epochs_run']}")
     print(f"flag threshold {detector.threshold_:.3f}; model -> {path}")
     return 0
+
+
+def _run_on_spark(args: argparse.Namespace) -> int:
+    """``graphrisk train --engine spark``: inputs on the whole graph on Spark, training on a sample on the driver."""
+    from graphrisk import build_graph
+    from graphrisk.cli.summary import graph_summary, input_summary
+    from graphrisk.engines.spark.pipeline import spark_training_sample
+    from graphrisk.graph.build import InputReport
+
+    check_spark_args(args, {"--feedback": bool(args.feedback)})
+    rejects = spark_rejects_path(args)
+    files = spark_input_files(args)
+    if not args.labels:
+        raise InputError("--labels FILE is needed: train learns from user_id,is_fraud of the labelled users")
+    with spark_for(args) as spark:
+        sample, data = spark_training_sample(spark, files, hops=args.layers, fanout=args.sample_fanout,
+                                             unlabelled_share=args.sample_unlabelled, seed=args.seed,
+                                             shards=args.shards, max_component_users=args.max_component_users,
+                                             rejects=rejects)
+        print(input_summary(InputReport(tables=list(data.counts.values())), rejects))
+        whole = {name: data.counts[name].rows_loaded for name in ("transactions", "links") if name in data.counts}
+        print(sample.summary(whole))
+    graph, _ = build_graph(sample.transactions, sample.links, sample.users, sample.labels)
+    print(f"sample {graph_summary(graph)}")
+    return _fit_and_save(args, graph, graph.labels, inputs=sample.inputs)

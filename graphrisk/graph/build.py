@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from graphrisk.errors import InputError
 from graphrisk.graph.model import IDENTIFIER_TYPES
 from graphrisk.graph.transaction_graph import EDGE_COLUMNS, TransactionGraph
 from graphrisk.io.readers import DEFAULT_CHUNK_ROWS, TableSource, check_required_columns, read_chunks, source_name
@@ -23,10 +24,11 @@ from graphrisk.io.schema import LABELS, LINKS, TRANSACTION_ENTITY_COLUMNS, TRANS
 from graphrisk.io.validate import REJECT_COLUMNS, Validator
 from graphrisk.io.writers import writable
 
-__all__ = ["build_graph", "InputReport", "TableReport", "UNKNOWN_USER_REASON"]
+__all__ = ["build_graph", "InputReport", "TableReport", "UNKNOWN_USER_REASON", "unusable_labels"]
 
 #: Reject reason of a label row whose user appears in no other input.
 UNKNOWN_USER_REASON = "unknown user_id (not in transactions, links or users)"
+
 
 
 @dataclass
@@ -78,6 +80,18 @@ class InputReport:
 
 
 ProgressCallback = Callable[[str, int], None]
+
+
+def unusable_labels(name: str, counts: TableReport, unknown: int) -> InputError:
+    """The one-line error for a labels table of which no row was kept (``unknown`` rows named unknown users)."""
+    if not counts.rows_read:
+        return InputError(f"{name}: the labels file has no row")
+    if unknown:
+        other = counts.rows_rejected - unknown
+        rest = f", {other:,} rejected for other reasons" if other else ""
+        return InputError(f"{name}: no label row names a user of the other inputs ({unknown:,} of {counts.rows_read:,} "
+                          f"rows have an unknown user_id{rest}); is this the labels file of these transactions?")
+    return InputError(f"{name}: no usable label: every row was rejected (see the rejects file)")
 
 
 def _read_table(

@@ -1,6 +1,6 @@
 """The batch path on Apache Spark (PySpark 4, ``pip install 'graphrisk[spark]'``, Java 17 or newer).
 
-``graphrisk features --engine spark`` and ``graphrisk score --engine spark`` run the jobs of
+``graphrisk features``, ``score`` and ``train`` with ``--engine spark`` run the jobs of
 :mod:`~graphrisk.engines.spark.pipeline`; ``docs/spark.md`` says what equals the local engine.
 The parts, each tested against the local engine on the same data:
 
@@ -13,7 +13,8 @@ The parts, each tested against the local engine on the same data:
   (``entities``), projections (``projection``, ``per_component``), community and centrality
   per shard (``communities``), all together in :func:`spark_features` (``features``);
 * shards of whole components (``shards``), layer-wise inference (``propagation``), rings of the
-  flagged users on the driver (``rings``) and shard scoring with a halo (``scoring``).
+  flagged users on the driver (``rings``) and shard scoring with a halo (``scoring``);
+* the training sample: the labelled users' neighbourhoods, capped per node (``sampling``).
 """
 
 from graphrisk.engines.spark.aggregates import AGGREGATE_COLUMNS, aggregate_features

@@ -118,8 +118,9 @@ def community_centrality(shard_users: DataFrame, paid: DataFrame, used: DataFram
     Parameters
     ----------
     shard_users
-        ``user_id, shard`` (:func:`~graphrisk.engines.spark.shards.assign_shards`, made with
-        a cap at least ``hub_cap`` and ``merchant_hub_cap``, so projection components stay whole).
+        ``user_id, component, shard`` (:func:`~graphrisk.engines.spark.shards.assign_shards`,
+        made with a cap at least ``hub_cap`` and ``merchant_hub_cap``, so projection components
+        stay whole unless a giant was split: edges between its pieces are left out).
     paid, used
         The graph's relationships.
     families
@@ -137,7 +138,9 @@ def community_centrality(shard_users: DataFrame, paid: DataFrame, used: DataFram
     columns = (list(COMMUNITY_COLUMNS) if "community" in families else []) + \
         (list(CENTRALITY_COLUMNS) if "centrality" in families else [])
     total = shard_users.count()
-    shard_of = shard_users.select(F.col("user_id").alias("a"), "shard")
+    # an edge between two components (pieces of a split giant, :mod:`.shards`) is left out: a piece runs alone
+    shard_of = shard_users.select(F.col("user_id").alias("a"), "shard", "component")
+    component_of = shard_users.select(F.col("user_id").alias("b"), F.col("component").alias("b_component"))
     edges = [identifier_pairs(used, hub_cap=hub_cap).withColumn("kind", F.lit("identifier")).cache(),
              merchant_pairs(paid, hub_cap=merchant_hub_cap).withColumn("kind", F.lit("merchant")).cache()]
     counts = {}  # per projection: users with an edge, all users (PageRank's scale)
@@ -148,7 +151,8 @@ def community_centrality(shard_users: DataFrame, paid: DataFrame, used: DataFram
     rows = shard_users.select("shard", F.lit("user").alias("kind"), F.col("user_id").alias("a"),
                               F.lit(None).cast("string").alias("b"), F.lit(None).cast("double").alias("weight"))
     for part in edges:
-        rows = rows.unionByName(part.join(shard_of, "a").select("shard", "kind", "a", "b", "weight"))
+        inside = part.join(shard_of, "a").join(component_of, "b").where(F.col("component") == F.col("b_component"))
+        rows = rows.unionByName(inside.select("shard", "kind", "a", "b", "weight"))
     fields = [("user_id", "string"), ("shard", "long"), *((c, "double") for c in columns)]
     out = apply_by_group(rows, F.col("shard"), _per_shard(counts, seed, betweenness_k, tuple(families)), fields)
     if "community" not in families:

@@ -18,16 +18,18 @@ from graphrisk.engines.spark.propagation import layerwise_risk
 from graphrisk.engines.spark.reading import SparkInput, read_validated
 from graphrisk.engines.spark.relationships import relationships
 from graphrisk.engines.spark.rings import rings_of_flagged
+from graphrisk.engines.spark.sampling import TrainingSample, training_sample
 from graphrisk.engines.spark.scoring import SparkScores, node_input_tables, score_shards
-from graphrisk.engines.spark.shards import Shards, assign_shards
+from graphrisk.engines.spark.shards import DEFAULT_MAX_COMPONENT_USERS, Shards, assign_shards
 from graphrisk.errors import InputError
 from graphrisk.features.compute import FAMILIES
+from graphrisk.graph.build import UNKNOWN_USER_REASON, unusable_labels
 from graphrisk.graph.projection import DEFAULT_HUB_CAP
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["InputFiles", "SparkFeatures", "spark_feature_job", "spark_scoring_job"]
+__all__ = ["InputFiles", "SparkFeatures", "spark_feature_job", "spark_scoring_job", "spark_training_sample"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class InputFiles:
     transactions: str | Path
     links: str | Path | None = None
     users: str | Path | None = None
+    labels: str | Path | None = None
 
 
 @dataclass
@@ -52,8 +55,9 @@ class SparkFeatures:
 MERCHANT_HUB_CAP = 20
 
 
-def _prepared(spark: SparkSession, files: InputFiles, rejects: str | Path | None, shards: int | None, hub_cap: int):
-    data = read_validated(spark, files.transactions, files.links, files.users, rejects=rejects)
+def _prepared(spark: SparkSession, files: InputFiles, rejects: str | Path | None, shards: int | None, hub_cap: int,
+              max_component_users: int | None):
+    data = read_validated(spark, files.transactions, files.links, files.users, labels=files.labels, rejects=rejects)
     if data.counts["transactions"].rows_loaded == 0:
         raise InputError(f"{files.transactions}: no valid transaction (see the rejects)")
     tables = {name: frame.cache() for name, frame in relationships(data.transactions, data.links, data.users).items()}
@@ -64,12 +68,14 @@ def _prepared(spark: SparkSession, files: InputFiles, rejects: str | Path | None
     tables["users"] = users.cache()
     count = shards if shards is not None else spark.sparkContext.defaultParallelism
     placed = assign_shards(tables["users"], tables["paid"], tables["sent"], tables["used"], shards=count,
-                           hub_cap=hub_cap, merchant_hub_cap=MERCHANT_HUB_CAP, transfers=False)
+                           hub_cap=hub_cap, merchant_hub_cap=MERCHANT_HUB_CAP, transfers=False,
+                           max_component_users=max_component_users)
     return data, tables, placed, count
 
 
 def spark_feature_job(spark: SparkSession, files: InputFiles, *, families: Sequence[str] = FAMILIES,
                       hub_cap: int = DEFAULT_HUB_CAP, seed: int = 0, shards: int | None = None,
+                      max_component_users: int | None = DEFAULT_MAX_COMPONENT_USERS,
                       rejects: str | Path | None = None) -> SparkFeatures:
     """Every user's features from files, on Spark (:func:`~graphrisk.engines.spark.spark_features`).
 
@@ -83,6 +89,9 @@ def spark_feature_job(spark: SparkSession, files: InputFiles, *, families: Seque
         As in :func:`graphrisk.compute_features`.
     shards
         Shards for the community and centrality families (default: the session's parallelism).
+    max_component_users
+        A component of the shards' evidence graph with more users is split
+        (:func:`~graphrisk.engines.spark.assign_shards`; ``None``: never).
     rejects
         Where the rejected rows go (a Parquet dataset).
 
@@ -91,14 +100,15 @@ def spark_feature_job(spark: SparkSession, files: InputFiles, *, families: Seque
     InputError
         Unreadable input, or no valid transaction.
     """
-    data, tables, placed, _ = _prepared(spark, files, rejects, shards, hub_cap)
+    data, tables, placed, _ = _prepared(spark, files, rejects, shards, hub_cap, max_component_users)
     features = spark_features(tables, placed, transactions=data.transactions, families=families, hub_cap=hub_cap,
                               seed=seed, buckets=spark.sparkContext.defaultParallelism * 2)
     return SparkFeatures(features=features, data=data, shards=placed)
 
 
 def spark_scoring_job(spark: SparkSession, files: InputFiles, model_dir: str | Path, *, reasons: int = 3,
-                      shards: int | None = None, rejects: str | Path | None = None) -> tuple[SparkScores, SparkFeatures]:
+                      shards: int | None = None, max_component_users: int | None = DEFAULT_MAX_COMPONENT_USERS,
+                      rejects: str | Path | None = None) -> tuple[SparkScores, SparkFeatures]:
     """Every user's risk, flag, ring and reasons from files, on Spark.
 
     The node inputs are computed on the whole graph with the model's seed, as
@@ -120,7 +130,7 @@ def spark_scoring_job(spark: SparkSession, files: InputFiles, model_dir: str | P
     from graphrisk.model.detector import RiskDetector
 
     detector = RiskDetector.load(model_dir, device="cpu")  # fails fast on a bad model, and gives its shape
-    data, tables, placed, count = _prepared(spark, files, rejects, shards, DEFAULT_HUB_CAP)
+    data, tables, placed, count = _prepared(spark, files, rejects, shards, DEFAULT_HUB_CAP, max_component_users)
     buckets = spark.sparkContext.defaultParallelism * 2
     features = spark_features(tables, placed, transactions=data.transactions, seed=detector.settings.seed,
                               buckets=buckets).cache()
@@ -153,3 +163,43 @@ def _layerwise_scores(spark: SparkSession, model_dir: str | Path, detector, tabl
     ring_table = spark.createDataFrame(ring_rows, "ring_id string, size long, score double, members array<string>, "
                                        "shared_entities array<string>, exposure double")
     return SparkScores(scores=scores, rings=ring_table)
+
+
+def spark_training_sample(spark: SparkSession, files: InputFiles, *, hops: int, fanout: int,
+                          unlabelled_share: float, seed: int = 0, shards: int | None = None,
+                          max_component_users: int | None = DEFAULT_MAX_COMPONENT_USERS,
+                          rejects: str | Path | None = None) -> tuple[TrainingSample, SparkInput]:
+    """What ``graphrisk train --engine spark`` trains on: a sample of the graph, with the whole graph's inputs.
+
+    The node inputs are computed on the whole graph with ``seed`` (the model's), then
+    :func:`~graphrisk.engines.spark.sampling.training_sample` keeps the labelled users'
+    ``hops``-hop neighbourhoods (at most ``fanout`` relationships per node and relation)
+    and a drawn ``unlabelled_share`` of the other users, and collects them on the driver.
+
+    Raises
+    ------
+    InputError
+        Unreadable input, no valid transaction, no labels file, or no label row naming a
+        known user.
+    """
+    if files.labels is None:
+        raise InputError("--labels FILE is needed: training learns from user_id,is_fraud of the labelled users")
+    data, tables, placed, _ = _prepared(spark, files, rejects, shards, DEFAULT_HUB_CAP, max_component_users)
+    _check_labels(data, str(files.labels))
+    buckets = spark.sparkContext.defaultParallelism * 2
+    features = spark_features(tables, placed, transactions=data.transactions, seed=seed, buckets=buckets)
+    inputs = node_input_tables(features, tables["users"], entity_family(tables["paid"], tables["used"], buckets=buckets))
+    sample = training_sample(data.transactions, data.links, data.users, data.labels, tables, inputs, hops=hops,
+                             fanout=fanout, unlabelled_share=unlabelled_share, seed=seed)
+    return sample, data
+
+
+def _check_labels(data: SparkInput, name: str) -> None:
+    """Stop when no label row was kept, with the local engine's line (:func:`~graphrisk.graph.build.unusable_labels`)."""
+    from pyspark.sql import functions as F
+
+    counts = data.counts["labels"]
+    if counts.rows_loaded:
+        return
+    unknown = data.rejects.where((F.col("table") == "labels") & (F.col("reason") == UNKNOWN_USER_REASON)).count()
+    raise unusable_labels(name, counts, unknown)

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from graphrisk.errors import InputError
-from graphrisk.graph.build import TableReport
+from graphrisk.graph.build import UNKNOWN_USER_REASON, TableReport
 from graphrisk.io.readers import DEFAULT_CHUNK_ROWS, check_required_columns, read_chunks
-from graphrisk.io.schema import LINKS, TRANSACTIONS, USERS, ColumnKind, TableSchema
+from graphrisk.io.schema import LABELS, LINKS, TRANSACTIONS, USERS, ColumnKind, TableSchema
 from graphrisk.io.validate import REJECT_COLUMNS, Validator, record_json
 
 if TYPE_CHECKING:
@@ -54,14 +54,16 @@ class SparkInput:
 
     Attributes
     ----------
-    transactions, links, users
+    transactions, links, users, labels
         Valid rows with the canonical columns, typed as the local engine types them
         (identifiers ``string``, ``timestamp`` a UTC ``timestamp``, ``amount`` ``double``,
         ``is_fraud`` ``int``, empty fields null), then ``source`` (the file) and ``line``.
         ``users`` keeps its attribute columns: ``double`` where every non-empty value of the
         column (over all its files) parses as a number, as :func:`graphrisk.build_graph` types
         them, else ``string`` (stripped, empty is null; a Parquet boolean reads ``True`` or
-        ``False``). ``None`` for a table not given.
+        ``False``). ``labels`` keeps only the rows that name a user of the other tables, as
+        :func:`graphrisk.build_graph` does (the others are rejected with its reason). ``None``
+        for a table not given.
     rejects
         Every rejected row of every table: ``table, source, line, reason, record``.
     counts
@@ -76,6 +78,7 @@ class SparkInput:
     links: DataFrame | None
     users: DataFrame | None
     rejects: DataFrame
+    labels: DataFrame | None = None
     counts: dict[str, TableReport] = field(default_factory=dict)
     _cached: list[DataFrame] = field(default_factory=list, repr=False)
 
@@ -139,6 +142,7 @@ def read_validated(
     links: str | Path | None = None,
     users: str | Path | None = None,
     *,
+    labels: str | Path | None = None,
     rejects: str | Path | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
 ) -> SparkInput:
@@ -150,7 +154,7 @@ def read_validated(
         The session (:func:`~graphrisk.engines.spark.spark_session`).
     transactions
         A ``.csv`` or ``.parquet`` file, or a folder of them (read recursively, in path order).
-    links, users
+    links, users, labels
         Optional tables, given the same way.
     rejects
         Where to write the rejects as a Parquet dataset (replaced if it exists).
@@ -189,7 +193,8 @@ def read_validated(
         with spark_session() as spark, read_validated(spark, "tx/", users="users.csv") as data:
             print(data.counts["transactions"], data.transactions.count())
     """
-    given = {"transactions": (transactions, TRANSACTIONS), "links": (links, LINKS), "users": (users, USERS)}
+    given = {"transactions": (transactions, TRANSACTIONS), "links": (links, LINKS), "users": (users, USERS),
+             "labels": (labels, LABELS)}
     plans = {}
     for name, (source, schema) in given.items():
         if source is not None:
@@ -202,9 +207,12 @@ def read_validated(
         for name, (source, schema, (files, attributes)) in plans.items():
             table = _validated(spark, files, schema, attributes, chunk_rows).persist()
             cached.append(table)
-            rows, bad, counts[name] = _split(table, schema, attributes, str(source))
+            rows, bad, counts[name] = _split(table, schema, attributes, str(source), record=name == "labels")
             valid[name] = rows
             reject_parts.append(bad)
+        if valid["labels"] is not None:
+            valid["labels"], unknown = _known_labels(valid, counts["labels"])
+            reject_parts.append(unknown)
         all_rejects = reject_parts[0]
         for part in reject_parts[1:]:
             all_rejects = all_rejects.unionByName(part)
@@ -215,7 +223,29 @@ def read_validated(
             frame.unpersist()
         raise
     return SparkInput(transactions=valid["transactions"], links=valid["links"], users=valid["users"],
-                      rejects=all_rejects, counts=counts, _cached=cached)
+                      labels=valid["labels"], rejects=all_rejects, counts=counts, _cached=cached)
+
+
+def _known_labels(valid: dict[str, DataFrame | None], counts: TableReport) -> tuple[DataFrame, DataFrame]:
+    """The label rows naming a user of the other tables, and the others as rejects (``counts`` updated)."""
+    from pyspark.sql import functions as F
+
+    ids = [valid["transactions"].select("user_id"),
+           valid["transactions"].where(F.col("counterparty_id").isNotNull()).select(F.col("counterparty_id").alias("user_id"))]
+    ids += [valid[name].select("user_id") for name in ("links", "users") if valid[name] is not None]
+    known = ids[0]
+    for part in ids[1:]:
+        known = known.unionByName(part)
+    labels = valid["labels"]
+    unknown = labels.join(known.distinct(), "user_id", "left_anti").cache()
+    missing = unknown.count()
+    counts.rows_loaded -= missing
+    counts.rows_rejected += missing
+    # the local engine's record of such a row: json.dumps({"user_id": ...})
+    record = F.regexp_replace(F.to_json(F.struct("user_id")), '^[{]"user_id":', '{"user_id": ')
+    rejects = unknown.select(F.lit("labels").alias("table"), "source", "line",
+                             F.lit(UNKNOWN_USER_REASON).alias("reason"), record.alias("record"))
+    return labels.join(unknown.select("user_id"), "user_id", "left_anti").drop("record"), rejects
 
 
 def _checked_files(source: str | Path, schema: TableSchema) -> tuple[list[Path], list[str]]:
@@ -267,9 +297,12 @@ def _validated(spark: SparkSession, files: list[Path], schema: TableSchema, attr
                       F.when(again, reason).otherwise(F.col("reason")).alias("reason"))
 
 
-def _split(table: DataFrame, schema: TableSchema, attributes: list[str],
-           source: str) -> tuple[DataFrame, DataFrame, TableReport]:
-    """The valid rows, the rejects and the counts of a validated table: one Spark job (which fills the cache)."""
+def _split(table: DataFrame, schema: TableSchema, attributes: list[str], source: str, *,
+           record: bool = False) -> tuple[DataFrame, DataFrame, TableReport]:
+    """The valid rows (with their raw ``record`` when asked), the rejects and the counts of a validated table.
+
+    One Spark job, which fills the cache.
+    """
     from pyspark.sql import functions as F
 
     status = F.col("_status")
@@ -285,7 +318,7 @@ def _split(table: DataFrame, schema: TableSchema, attributes: list[str],
     for i, name in enumerate(attributes):  # a number where every value given is one, as build_graph types them
         numeric = found[f"_a{i}"] == found[f"_n{i}"]
         columns.append(F.col(f"_n{i}" if numeric else f"_a{i}").alias(name))
-    rows = table.where(status == _OK).select(*columns, *_PROVENANCE)
+    rows = table.where(status == _OK).select(*columns, *_PROVENANCE, *(["record"] if record else []))
     bad = table.where(status == _REJECTED).select(F.lit(schema.name).alias("table"), *REJECT_COLUMNS[1:])
     counts = TableReport(schema.name, source, rows_read=found["read"], rows_loaded=found["read"] - found["bad"],
                          rows_rejected=found["bad"])

@@ -52,3 +52,27 @@ def spark_users(spark, users: pd.DataFrame):
 def table_of(frame) -> pd.DataFrame:
     """A pandas table of a Spark DataFrame, through collected rows."""
     return pd.DataFrame([row.asDict() for row in frame.collect()], columns=frame.columns)
+
+
+def spark_model_inputs(spark, world, graph, *, shards: int, buckets: int = 3) -> dict:
+    """A world on Spark as the scoring and training jobs see it.
+
+    Returns ``transactions``, ``links``, ``users``, ``tables`` (the relationships, ``users``
+    with the attributes), ``shards`` and ``inputs`` (the node input tables).
+    """
+    from graphrisk.engines.spark.entities import entity_family
+    from graphrisk.engines.spark.features import spark_features
+    from graphrisk.engines.spark.relationships import relationships
+    from graphrisk.engines.spark.scoring import node_input_tables
+    from graphrisk.engines.spark.shards import assign_shards
+
+    transactions = spark_transactions(spark, graph.transactions).cache()
+    links = spark_links(spark, world.links).cache()
+    users = spark_users(spark, graph.users)
+    tables = {name: frame.cache() for name, frame in relationships(transactions, links, users).items()}
+    tables["users"] = users
+    placed = assign_shards(users, tables["paid"], tables["sent"], tables["used"], shards=shards)
+    features = spark_features(tables, placed, transactions=transactions, buckets=buckets).cache()
+    inputs = node_input_tables(features, users, entity_family(tables["paid"], tables["used"], buckets=buckets))
+    return {"transactions": transactions, "links": links, "users": users, "tables": tables, "shards": placed,
+            "inputs": inputs}

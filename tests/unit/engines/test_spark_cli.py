@@ -87,6 +87,37 @@ def test_score_on_spark_writes_every_user_once_with_rings_of_flagged_users(spark
     assert sorted(pd.read_parquet(tmp_path / "lr.parquet")["ring_id"]) == sorted(rings["ring_id"])
 
 
+def test_train_on_spark_learns_from_a_sample_with_the_whole_graphs_inputs(spark, files, tmp_path, capsys):
+    world, paths, _ = files
+    inputs = ["--transactions", str(paths["transactions"]), "--links", str(paths["links"]),
+              "--users", str(paths["users"])]
+    model = tmp_path / "sampled"
+    assert _run("train", *inputs, "--labels", str(paths["known_labels"]), "--model", str(model), "--epochs", "15",
+                "--engine", "spark", "--rejects", str(tmp_path / "rejects.parquet"), "--sample-unlabelled", "0.2",
+                "--sample-fanout", "10") == 0
+    out = capsys.readouterr().out
+    assert "training sample:" in out and "rejects: 1 rows" in out and "model ->" in out
+    assert _run("score", *inputs, "--model", str(model), "--out", str(tmp_path / "s.csv"),
+                "--rejects", str(tmp_path / "score-rejects.csv"), "--reasons", "0") == 0
+    scores = pd.read_csv(tmp_path / "s.csv")
+    fraud = set(world.labels.loc[world.labels["is_fraud"] == 1, "user_id"])
+    ranked = scores.sort_values("risk_score", ascending=False)["user_id"].head(len(fraud))
+    assert ranked.isin(fraud).mean() > 0.5  # trained on the sample, it ranks the whole graph
+
+
+def test_train_on_spark_refuses_labels_that_name_no_known_user(spark, files, tmp_path, capsys):
+    _, paths, _ = files
+    labels = tmp_path / "labels.csv"
+    labels.write_text("user_id,is_fraud\nnobody,1\nghost,0\n", encoding="utf-8")
+    argv = ["train", "--transactions", str(paths["transactions"]), "--labels", str(labels), "--engine", "spark",
+            "--model", str(tmp_path / "m"), "--rejects", str(tmp_path / "rejects.parquet")]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no label row names a user of the other inputs (2 of 2 rows" in err[0]
+    assert main([*argv[:-2], "--feedback", "f.csv"]) == 1
+    assert "--feedback: not available with --engine spark" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("extra,message", [
     (["--from-neo4j"], "not --from-neo4j"),
     (["--out", "f.csv"], "Parquet dataset"),

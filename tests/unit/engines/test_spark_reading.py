@@ -224,6 +224,34 @@ def test_links_and_users_are_validated_as_locally(spark, convert, tmp_path):
             t.table: (t.rows_read, t.rows_loaded, t.rows_rejected) for t in report.tables}
 
 
+LABELS_CSV = (
+    "user_id,is_fraud,ring_id\n"
+    "u1,1,r1\n"
+    "u2,0,\n"
+    "ghost,1,r1\n"
+    "u3,maybe,\n"
+    "u1,0,\n"
+    ",1,\n"
+    "u9,0,\n"
+)
+
+
+def test_labels_are_validated_as_locally_and_unknown_users_rejected(spark, convert, tmp_path):
+    tx = _write(tmp_path / "tx.csv", HEADER + "t1,2024-03-01T09:00:00Z,u1,1,m1,,u2,,,0\n")
+    users = _write(tmp_path / "users.csv", "user_id,age\nu3,4\n")
+    labels = _write(tmp_path / "labels.csv", LABELS_CSV)
+    graph, report = build_graph(tx, users=users, labels=labels)
+    with read_validated(spark, tx, users=users, labels=labels) as data:
+        assert _spark_rejects(data, convert) == _rejects(report.rejects)
+        reasons = {r[3] for r in _spark_rejects(data, convert) if r[0] == "labels"}
+        assert "unknown user_id (not in transactions, links or users)" in reasons and len(reasons) >= 3
+        assert _spark_rows(data.labels, ["user_id", "is_fraud", "ring_id"]) == _local_rows(
+            graph.labels[["user_id", "is_fraud", "ring_id"]])
+        assert data.counts["labels"].rows_read == 7
+        assert {t: (c.rows_read, c.rows_loaded, c.rows_rejected) for t, c in data.counts.items()} == {
+            t.table: (t.rows_read, t.rows_loaded, t.rows_rejected) for t in report.tables}
+
+
 def test_users_duplicated_across_files_keep_the_first(spark, convert, tmp_path):
     _write(tmp_path / "users" / "a.csv", "user_id,country\nu1,US\nu2,GB\n")
     _write(tmp_path / "users" / "b.csv", "user_id,country,age\nu3,FR,5\nu1,DE,7\n")

@@ -5,14 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from spark_frames import spark_links, spark_transactions, spark_users, table_of
+from spark_frames import spark_links, spark_model_inputs, spark_transactions, spark_users, table_of
 
 from graphrisk import build_graph
-from graphrisk.engines.spark.entities import entity_family
-from graphrisk.engines.spark.features import spark_features
 from graphrisk.engines.spark.relationships import relationships
-from graphrisk.engines.spark.scoring import node_input_tables, score_shards
-from graphrisk.engines.spark.shards import assign_shards
+from graphrisk.engines.spark.scoring import score_shards
 from graphrisk.model import RiskDetector
 from graphrisk.synth import WorldConfig, generate_world
 
@@ -34,15 +31,9 @@ def model_dir(world_and_graph, tmp_path_factory):
 @pytest.fixture(scope="module")
 def scored(spark, world_and_graph, model_dir):
     world, graph = world_and_graph
-    transactions = spark_transactions(spark, graph.transactions).cache()
-    links = spark_links(spark, world.links).cache()
-    users = spark_users(spark, graph.users)
-    tables = {name: frame.cache() for name, frame in relationships(transactions, links, users).items()}
-    tables["users"] = users
-    shards = assign_shards(users, tables["paid"], tables["sent"], tables["used"], shards=4)
-    features = spark_features(tables, shards, transactions=transactions, buckets=3).cache()
-    inputs = node_input_tables(features, users, entity_family(tables["paid"], tables["used"], buckets=3))
-    result = score_shards(model_dir, transactions, links, inputs, shards, rounds=2, reasons=2)
+    made = spark_model_inputs(spark, world, graph, shards=4)
+    inputs, shards = made["inputs"], made["shards"]
+    result = score_shards(model_dir, made["transactions"], made["links"], inputs, shards, rounds=2, reasons=2)
     local_inputs = {kind: table_of(frame).set_index("node_id").astype(float) for kind, frame in inputs.items()}
     return result, local_inputs, shards
 
