@@ -306,8 +306,8 @@ def _sampled_training(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
              f"links); whole rings on one side of a 70/30 split; the known labels of {a['labelled_share']:.0%} of the "
              f"training side ({_n(world['train_labels'])} users, {_n(world['train_fraud'])} fraud) train both models, "
              f"{a['epochs']} epochs at most. `full`: `graphrisk train` on the whole graph; `sampled`: `graphrisk train "
-             f"--engine spark` (local[2]), the labelled users' 2-hop neighbourhoods at 25 relationships per node and "
-             f"relation, plus {a['unlabelled_share']:.0%} of the unlabelled users, with the whole graph's node inputs. "
+             f"--engine spark` (local[2]), the labelled users' 2-hop neighbourhoods at {a.get('fanout', 25)} relationships per "
+             f"node and relation, plus {a['unlabelled_share']:.0%} of the unlabelled users, with the whole graph's node inputs. "
              f"Each model scores the whole graph (local, `--reasons 0`); AUC-PR on the {_n(world['test_users'])} test "
              f"users ({_n(world['test_fraud'])} fraud), whose labels no model saw. Train time and peak memory are the "
              "whole process tree's (Spark's JVM included).", "",

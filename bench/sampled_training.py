@@ -78,6 +78,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--seeds", default="0,1,2", help="model seeds (comma-separated)")
     parser.add_argument("--world-seed", type=int, default=3)
+    parser.add_argument("--fanout", type=int, default=100, help="--sample-fanout of the sampled training")
     parser.add_argument("--labelled-share", type=float, default=0.3, help="of the training side's users")
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per run before it is stopped")
@@ -105,7 +106,7 @@ def main() -> int:
                          str(model), "--epochs", str(args.epochs), "--seed", str(seed), "--device", "cpu",
                          "--no-progress"]
                 if kind == "sampled":
-                    train += [*spark, "--sample-unlabelled", UNLABELLED_SHARE,
+                    train += [*spark, "--sample-unlabelled", UNLABELLED_SHARE, "--sample-fanout", str(args.fanout),
                               "--rejects", str(folder / f"rejects-{kind}-{seed}.parquet")]
                 else:
                     train += ["--rejects", str(folder / f"rejects-{kind}-{seed}.csv")]
@@ -137,7 +138,7 @@ def main() -> int:
                "within_0_01": bool(gaps) and statistics.fmean(gaps) <= 0.01}
     print(f"\nAUC-PR full minus sampled: mean {summary['gap_mean']}, largest {summary['gap_max']}; spread of the full "
           f"model over seeds {summary['full_spread']}; within 0.01: {summary['within_0_01']}")
-    write_json(args.json, {"world": world, "epochs": args.epochs, "labelled_share": args.labelled_share,
+    write_json(args.json, {"world": world, "epochs": args.epochs, "labelled_share": args.labelled_share, "fanout": args.fanout,
                            "unlabelled_share": float(UNLABELLED_SHARE),
                            "runs": runs, **summary})
     return 0

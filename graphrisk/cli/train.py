@@ -11,8 +11,9 @@ from graphrisk.model.settings import CALIBRATIONS, CONVS, DetectorSettings
 
 __all__ = ["add_parser", "run", "add_model_options"]
 
-#: ``--sample-fanout``: relationships kept per node and relation at each hop (the trainer samples 15 then 10).
-DEFAULT_SAMPLE_FANOUT = 25
+#: ``--sample-fanout``: relationships kept per node and relation at each hop. 25 lost up to 0.5 AUC-PR against
+#: full training on a 10,000-user world; 100 did not (bench/RESULTS.md, area ``sampled_training``; docs/spark.md).
+DEFAULT_SAMPLE_FANOUT = 100
 #: ``--sample-unlabelled``: share of the unlabelled users drawn into the training sample.
 DEFAULT_UNLABELLED_SHARE = 0.1
 
