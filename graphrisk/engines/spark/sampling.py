@@ -239,7 +239,7 @@ def training_sample(transactions: DataFrame, links: DataFrame | None, users: Dat
                      "unlabelled_seeds": int(seeds_count[0] - seeds_count[1]), "relationships": kept.count(),
                      "transactions": len(sample.transactions),
                      "links": len(sample.links) if sample.links is not None else 0,
-                     "users": int(sampled_users.count()), "nodes": int(nodes.count())}
+                     "users": len(collected_inputs.get("user", ())), "nodes": int(nodes.count())}
     for frame in (seeds, kept, sampled_tx, nodes):
         frame.unpersist()
     return sample

@@ -146,16 +146,17 @@ def _split_giants(members: DataFrame, paid: DataFrame, sent: DataFrame, used: Da
     if limit < 1:
         raise ValueError(f"max_component_users must be >= 1, got {limit}")
     members = members.localCheckpoint()
-    first = members.groupBy("component").count().where(F.col("count") > limit)
-    found = first.agg(F.count(F.lit(1)), F.sum("count")).first()
+    over = members.groupBy("component").count().where(F.col("count") > limit).localCheckpoint()
+    found = over.agg(F.count(F.lit(1)), F.sum("count")).first()
     if not found[0]:
         return members, {}
     split = {"limit": limit, "components": int(found[0]), "users": int(found[1])}
-    level = 0
+    over, level = over.select("component"), 0
     while True:
-        over = members.groupBy("component").count().where(F.col("count") > limit).select("component")
-        if over.isEmpty():
-            break
+        if level:  # what the last cut left over the limit
+            over = members.groupBy("component").count().where(F.col("count") > limit).select("component")
+            if over.isEmpty():
+                break
         level += 1
         cap, merchant_cap = max(1, hub_cap >> level), max(1, merchant_hub_cap >> level)
         split.update(hub_cap=cap, merchant_hub_cap=merchant_cap)
