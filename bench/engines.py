@@ -23,6 +23,7 @@ engines' tables are compared (users, columns, largest difference), in a subproce
 Usage::
 
     .venv/bin/python bench/engines.py [--transactions 1000000,3000000] [--timeout 3600] [--epochs 30]
+        [--model DIR --model-note TEXT] [--engines local,spark]
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ from _common import commit, write_json  # bench/ is the script folder, so on sys
 TRANSACTIONS_PER_USER = 10.83
 SAMPLE_SECONDS = 0.2
 _MB = 1024 * 1024
+#: A run left out with ``--engines``.
+_NOT_RUN = {"status": "not run", "seconds": 0.0, "peak_mb": {"tree": 0.0}}
 
 
 def _generate(transactions: int, folder: str, seed: int, queue) -> None:
@@ -286,10 +289,10 @@ def _growth(sizes: list[dict]) -> dict:
     return growth
 
 
-def _out_of_memory(sizes: list[dict]) -> dict:
-    """Per engine, the first size (transactions) at which a run ran out of memory, or ``None``."""
+def _out_of_memory(sizes: list[dict], engines: list[str]) -> dict:
+    """Per engine run, the first size (transactions) at which a run ran out of memory, or ``None``."""
     first = {}
-    for engine in ("local", "spark"):
+    for engine in engines:
         first[engine] = next((s["world"]["transactions"] for s in sizes for step in ("features", "score")
                               if s[step][engine]["status"].startswith("out of memory")), None)
     return first
@@ -320,10 +323,15 @@ def main() -> int:
     parser.add_argument("--model", metavar="DIR",
                         help="score with this model directory instead of training one on each world (local training "
                         "past ~2M transactions is mini-batch and takes over 30 minutes on 2 cores)")
+    parser.add_argument("--engines", default="local,spark",
+                        help="comma-separated engines to run (e.g. local alone, to find where it runs out of memory)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders (worlds, outputs, logs)")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON (for bench/suite.py)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.transactions.split(",") if s]
+    engines = [e for e in args.engines.split(",") if e]
+    if not engines or set(engines) - {"local", "spark"}:
+        parser.error(f"--engines: local, spark or both, not {args.engines!r}")
     graphrisk = str(Path(sys.executable).with_name("graphrisk"))
     if not Path(graphrisk).exists():
         graphrisk = shutil.which("graphrisk") or "graphrisk"
@@ -344,6 +352,9 @@ def main() -> int:
                       "--users", str(w / "users.csv")]
             entry: dict = {"world": world, "features": {}, "score": {}}
             for engine in ("local", "spark"):
+                if engine not in engines:
+                    entry["features"][engine] = _NOT_RUN
+                    continue
                 suffix = ".csv" if engine == "local" else ".parquet"
                 command = [graphrisk, "features", *inputs, "--out", str(folder / f"features-{engine}.parquet"),
                            "--rejects", str(folder / f"rejects-features-{engine}{suffix}"), "--no-progress",
@@ -368,6 +379,9 @@ def main() -> int:
                 entry["train"]["epochs"] = args.epochs
                 print(_line("train (local)", entry["train"]), flush=True)
             for engine in ("local", "spark"):
+                if engine not in engines:
+                    entry["score"][engine] = _NOT_RUN
+                    continue
                 if entry["train"]["status"] != "ok":
                     entry["score"][engine] = {"status": "not run (no model)", "seconds": 0.0, "peak_mb": {"tree": 0.0}}
                     continue
@@ -394,7 +408,7 @@ def main() -> int:
                 print(f"  kept {folder}")
             else:
                 shutil.rmtree(folder, ignore_errors=True)
-    summary = {"out_of_memory_from": _out_of_memory(results), "growth": _growth(results)}
+    summary = {"engines": engines, "out_of_memory_from": _out_of_memory(results, engines), "growth": _growth(results)}
     print(f"\nout of memory from (transactions): {summary['out_of_memory_from']}; "
           f"peak memory growth: {json.dumps(summary['growth'])}")
     write_json(args.json, {"timeout": args.timeout, "spark_master": args.spark_master, "spark_options": spark_options,

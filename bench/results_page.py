@@ -245,6 +245,8 @@ def _engines(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
             ratios = size[step].get("ratios") or {}
             for engine in ("local", "spark"):
                 run = size[step][engine]
+                if run["status"] == "not run":
+                    continue
                 peak = run.get("peak_mb", {})
                 spark = engine == "spark"
                 halo = count(run, "largest_shard_halo_rows")
@@ -272,7 +274,7 @@ def _engines(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
         verdict = "; ".join(f"{engine} ran out of memory from {_n(n)} transactions" if n else
                             f"{engine} did not run out of memory" for engine, n in oom.items()) + "."
     else:
-        verdict = f"Neither engine ran out of memory up to {_n(largest)} transactions."
+        verdict = f"{' and '.join(oom) or 'Neither engine'} did not run out of memory up to {_n(largest)} transactions."
     growth = a.get("growth", {})
     if growth:
         verdict += " Measured growth of the peak memory (whole process tree) per million transactions: " + "; ".join(
