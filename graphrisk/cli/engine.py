@@ -28,7 +28,8 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--spark-conf", action="append", default=[], type=_key_value, metavar="KEY=VALUE",
                        help="a Spark setting, e.g. spark.executor.memory=8g (repeatable)")
     group.add_argument("--shards", type=whole_number(1), metavar="N",
-                       help="shards the users are hashed into (whole components; default: the cluster's parallelism)")
+                       help="shards the users are hashed into (whole components; default: one per 50,000 users, at "
+                       "least the cluster's parallelism)")
     group.add_argument("--max-component-users", type=whole_number(1), default=DEFAULT_MAX_COMPONENT_USERS, metavar="N",
                        help="a component with more users is split for the community and centrality features, busiest "
                        "shared entities first (docs/spark.md; default: %(default)s)")

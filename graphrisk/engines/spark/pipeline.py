@@ -21,6 +21,7 @@ from graphrisk.engines.spark.rings import rings_of_flagged
 from graphrisk.engines.spark.sampling import TrainingSample, training_sample
 from graphrisk.engines.spark.scoring import SparkScores, node_input_tables, score_shards
 from graphrisk.engines.spark.shards import DEFAULT_MAX_COMPONENT_USERS, Shards, assign_shards
+from graphrisk.engines.spark.sizing import bucket_count, shard_count
 from graphrisk.errors import InputError
 from graphrisk.features.compute import FAMILIES
 from graphrisk.graph.build import UNKNOWN_USER_REASON, unusable_labels
@@ -66,11 +67,15 @@ def _prepared(spark: SparkSession, files: InputFiles, rejects: str | Path | None
         attributes = data.users.drop("source", "line")
         users = users.join(attributes, "user_id", "left")
     tables["users"] = users.cache()
-    count = shards if shards is not None else spark.sparkContext.defaultParallelism
+    parallelism = spark.sparkContext.defaultParallelism
+    count = shards if shards is not None else shard_count(tables["users"].count(), parallelism)
     placed = assign_shards(tables["users"], tables["paid"], tables["sent"], tables["used"], shards=count,
                            hub_cap=hub_cap, merchant_hub_cap=MERCHANT_HUB_CAP, transfers=False,
                            max_component_users=max_component_users)
-    return data, tables, placed, count
+    # the largest grouped tables: every relationship both ways (a round of layer-wise inference), transactions
+    edge_rows = 2 * sum(tables[name].count() for name in ("paid", "sent", "used"))
+    buckets = bucket_count(max(edge_rows, data.counts["transactions"].rows_loaded), parallelism)
+    return data, tables, placed, count, buckets
 
 
 def spark_feature_job(spark: SparkSession, files: InputFiles, *, families: Sequence[str] = FAMILIES,
@@ -88,7 +93,8 @@ def spark_feature_job(spark: SparkSession, files: InputFiles, *, families: Seque
     families, hub_cap, seed
         As in :func:`graphrisk.compute_features`.
     shards
-        Shards for the community and centrality families (default: the session's parallelism).
+        Shards for the community and centrality families (default:
+        :func:`~graphrisk.engines.spark.sizing.shard_count`).
     max_component_users
         A component of the shards' evidence graph with more users is split
         (:func:`~graphrisk.engines.spark.assign_shards`; ``None``: never).
@@ -100,9 +106,9 @@ def spark_feature_job(spark: SparkSession, files: InputFiles, *, families: Seque
     InputError
         Unreadable input, or no valid transaction.
     """
-    data, tables, placed, _ = _prepared(spark, files, rejects, shards, hub_cap, max_component_users)
+    data, tables, placed, _, buckets = _prepared(spark, files, rejects, shards, hub_cap, max_component_users)
     features = spark_features(tables, placed, transactions=data.transactions, families=families, hub_cap=hub_cap,
-                              seed=seed, buckets=spark.sparkContext.defaultParallelism * 2)
+                              seed=seed, buckets=buckets)
     return SparkFeatures(features=features, data=data, shards=placed)
 
 
@@ -130,8 +136,8 @@ def spark_scoring_job(spark: SparkSession, files: InputFiles, model_dir: str | P
     from graphrisk.model.detector import RiskDetector
 
     detector = RiskDetector.load(model_dir, device="cpu")  # fails fast on a bad model, and gives its shape
-    data, tables, placed, count = _prepared(spark, files, rejects, shards, DEFAULT_HUB_CAP, max_component_users)
-    buckets = spark.sparkContext.defaultParallelism * 2
+    data, tables, placed, count, buckets = _prepared(spark, files, rejects, shards, DEFAULT_HUB_CAP,
+                                                     max_component_users)
     features = spark_features(tables, placed, transactions=data.transactions, seed=detector.settings.seed,
                               buckets=buckets).cache()
     inputs = node_input_tables(features, tables["users"], entity_family(tables["paid"], tables["used"], buckets=buckets))
@@ -184,9 +190,8 @@ def spark_training_sample(spark: SparkSession, files: InputFiles, *, hops: int, 
     """
     if files.labels is None:
         raise InputError("--labels FILE is needed: training learns from user_id,is_fraud of the labelled users")
-    data, tables, placed, _ = _prepared(spark, files, rejects, shards, DEFAULT_HUB_CAP, max_component_users)
+    data, tables, placed, _, buckets = _prepared(spark, files, rejects, shards, DEFAULT_HUB_CAP, max_component_users)
     _check_labels(data, str(files.labels))
-    buckets = spark.sparkContext.defaultParallelism * 2
     features = spark_features(tables, placed, transactions=data.transactions, seed=seed, buckets=buckets)
     inputs = node_input_tables(features, tables["users"], entity_family(tables["paid"], tables["used"], buckets=buckets))
     sample = training_sample(data.transactions, data.links, data.users, data.labels, tables, inputs, hops=hops,
