@@ -403,17 +403,25 @@ def main() -> int:
                     print(f"  {step}: spark / local wall {ratios['wall']:.2f}x, peak memory {ratios['peak_memory']:.2f}x; "
                           f"agreement {json.dumps(entry[step].get('agreement'))}", flush=True)
             results.append(entry)
+            _write(args.json, args, spark_options, engines, results)  # a size done is kept if a later one is stopped
         finally:
             if args.keep:
                 print(f"  kept {folder}")
             else:
                 shutil.rmtree(folder, ignore_errors=True)
-    summary = {"engines": engines, "out_of_memory_from": _out_of_memory(results, engines), "growth": _growth(results)}
+    summary = _write(args.json, args, spark_options, engines, results)
     print(f"\nout of memory from (transactions): {summary['out_of_memory_from']}; "
           f"peak memory growth: {json.dumps(summary['growth'])}")
-    write_json(args.json, {"timeout": args.timeout, "spark_master": args.spark_master, "spark_options": spark_options,
-                           "sample_seconds": SAMPLE_SECONDS, "sizes": results, **summary})
     return 0
+
+
+def _write(path: str | None, args: argparse.Namespace, spark_options: list[str], engines: list[str],
+           results: list[dict]) -> dict:
+    """Write the sizes measured so far (``--json``); return the summary."""
+    summary = {"engines": engines, "out_of_memory_from": _out_of_memory(results, engines), "growth": _growth(results)}
+    write_json(path, {"timeout": args.timeout, "spark_master": args.spark_master, "spark_options": spark_options,
+                      "sample_seconds": SAMPLE_SECONDS, "sizes": results, **summary})
+    return summary
 
 
 if __name__ == "__main__":

@@ -230,6 +230,14 @@ def _serve(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
     return lines, [("serve: one transaction vs full rescoring (p50 latency)", peer["median_ms"] / p50)]
 
 
+def _spark_label(options: list[str]) -> str:
+    """``spark``, with the JVM's memory settings of ``options`` (``--spark-conf`` pairs) where set."""
+    settings = [options[i + 1] for i, option in enumerate(options[:-1]) if option == "--spark-conf"]
+    parts = [f"heap {c.split('=', 1)[1]}" for c in settings if c.startswith("spark.driver.memory=")]
+    parts += [f"direct {c.split('MaxDirectMemorySize=', 1)[1].split()[0]}" for c in settings if "MaxDirectMemorySize=" in c]
+    return f"spark ({', '.join(parts)})" if parts else "spark"
+
+
 def _engines(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
     def mb(value: float | None) -> str:
         return _n(value) if value else "—"
@@ -237,12 +245,16 @@ def _engines(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
     def count(run: dict, key: str) -> str:
         return _n(run[key]) if key in run else "—"
 
+    # a size's Spark run is compared with the local run of the same world, from whichever run measured it
+    local = {(size["world"]["transactions"], step): size[step]["local"] for size in a.get("sizes", [])
+             for step in ("features", "score") if size[step]["local"]["status"] == "ok"}
     rows, notes = [], []
     for size in a.get("sizes", []):
         world = size["world"]
         graph_rows = world["transactions"] + world["links"]
+        at = f"`{size.get('commit', a.get('commit', '?'))}`"
         for step in ("features", "score"):
-            ratios = size[step].get("ratios") or {}
+            mine = local.get((world["transactions"], step))
             for engine in ("local", "spark"):
                 run = size[step][engine]
                 if run["status"] == "not run":
@@ -252,10 +264,14 @@ def _engines(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
                 halo = count(run, "largest_shard_halo_rows")
                 if "largest_shard_halo_rows" in run:
                     halo += f" ({run['largest_shard_halo_rows'] / graph_rows:.0%} of the rows)"
-                ratio = (f"{ratios['wall']:.1f}x time, {ratios['peak_memory']:.1f}x memory" if spark and ratios else "")
-                rows.append([f"{_n(world['transactions'])} tx, {_n(world['users'])} users", f"`{step}`", engine,
+                ratio = (f"{run['seconds'] / mine['seconds']:.1f}x time, "
+                         f"{peak['tree'] / mine['peak_mb']['tree']:.1f}x memory"
+                         if spark and mine and run["status"] == "ok" else "")
+                label = _spark_label(size.get("spark_options", a.get("spark_options", []))) if spark else engine
+                rows.append([f"{_n(world['transactions'])} tx, {_n(world['users'])} users", f"`{step}`", label, at,
                              f"{run.get('seconds', 0):.1f}", mb(peak.get("tree")),
                              mb(peak.get("driver_side") if spark else peak.get("tree")),
+                             mb(peak.get("jvm")) if spark else "—",
                              mb(peak.get("largest_worker")) if spark else "—", mb(peak.get("workers")) if spark else "—",
                              count(run, "shards"), count(run, "largest_shard_users"),
                              count(run, "largest_component_users"), halo,
@@ -267,30 +283,60 @@ def _engines(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
                    f"{train.get('status', '?')})")
         notes.append(f"- {_n(world['transactions'])} transactions: the model the scoring runs use {trained}." +
                      "".join(f" {step.capitalize()}, the two tables: {_agreement(step, size[step]['agreement'])}."
-                             for step in ("features", "score") if size[step].get("agreement")))
-    oom = a.get("out_of_memory_from", {})
-    largest = max((s["world"]["transactions"] for s in a.get("sizes", [])), default=0)
-    if any(oom.values()):
-        verdict = "; ".join(f"{engine} ran out of memory from {_n(n)} transactions" if n else
-                            f"{engine} did not run out of memory" for engine, n in oom.items()) + "."
-    else:
-        verdict = f"{' and '.join(oom) or 'Neither engine'} did not run out of memory up to {_n(largest)} transactions."
-    growth = a.get("growth", {})
-    if growth:
-        verdict += " Measured growth of the peak memory (whole process tree) per million transactions: " + "; ".join(
-            f"{name.replace('_', ' ')} {g['mb_per_million_transactions']:,.0f} MB "
-            f"({_n(g['from_transactions'])} to {_n(g['to_transactions'])} tx)" for name, g in growth.items()) + "."
+                             for step in ("features", "score") if size[step].get("agreement")) +
+                     (f" Figures taken from {size['source']}." if "source" in size else ""))
+    verdict = _engines_verdict(a)
+    timeouts = " or ".join(f"{t:,.0f}" for t in sorted({s.get("timeout", a.get("timeout", 0)) for s in a.get("sizes", [])}))
     lines = [f"Each command in its own process on the same CSV files, one after the other; Spark as "
-             f"`{' '.join(a.get('spark_options', []))}`, scoring with `--reasons 0` on both "
+             f"`{' '.join(o for o in a.get('spark_options', []) if o != '--spark-conf' and '=' not in o)}`, with the "
+             "JVM's heap (`spark.driver.memory`) and direct memory (`-XX:MaxDirectMemorySize`) of each run in its "
+             "engine column; scoring with `--reasons 0` on both "
              f"engines (on Spark: layer-wise inference, rings on the driver; the shards are the feature job's). "
              f"Memory is the peak resident size, sampled every {a.get('sample_seconds', 0.2)} s, of the whole "
              "process tree, and for Spark of its driver side (the `graphrisk` process and the JVM, driver and executor "
              "in one in local mode) and of the Python workers (largest single one, sum); a run is stopped after "
-             f"{a.get('timeout', 0):.0f} s. Ratios are Spark / local.", "",
-             *_table(["size", "command", "engine", "wall s", "peak MB (all)", "peak MB driver", "peak MB largest worker",
-                      "peak MB workers", "shards", "largest shard", "largest component", "halo rows", "status",
-                      "Spark / local"], rows), "", *notes, "", verdict]
+             f"{timeouts} s. A Spark run is compared with the local run of the same world. Ratios are Spark / local.",
+             "",
+             *_table(["size", "command", "engine", "commit", "wall s", "peak MB (all)", "peak MB driver",
+                      "peak MB JVM", "peak MB largest worker", "peak MB workers", "shards", "largest shard",
+                      "largest component", "halo rows", "status", "Spark / local"], rows), "", *notes, "", *verdict]
     return lines, []
+
+
+def _engines_verdict(a: dict) -> list[str]:
+    """Per engine (and Spark memory setting) and command: its peaks by size, and where its line meets the machine's memory."""
+    memory = a.get("machine_memory_mb")
+    curves: dict[tuple[str, str], list[tuple[int, float, str]]] = {}
+    for size in a.get("sizes", []):
+        for step in ("features", "score"):
+            for engine in ("local", "spark"):
+                run = size[step][engine]
+                if run["status"] == "not run":
+                    continue
+                label = engine if engine == "local" else _spark_label(size.get("spark_options", a.get("spark_options", [])))
+                curves.setdefault((label, step), []).append(
+                    (size["world"]["transactions"], run.get("peak_mb", {}).get("tree", 0.0), run["status"]))
+    out_of_memory = [(n, label) for (label, _), points in curves.items() for n, _, status in points
+                     if status.startswith("out of memory")]
+    largest = max((n for points in curves.values() for n, _, _ in points), default=0)
+    lines = [("; ".join(sorted({f"{label} ran out of memory from {_n(min(n for n, name in out_of_memory if name == label))} "
+                                "transactions" for _, label in out_of_memory})) if out_of_memory else
+              f"No run ran out of memory up to {_n(largest)} transactions") + ". Peak memory (whole process tree) by size:", ""]
+    for (label, step), points in sorted(curves.items()):
+        points.sort()
+        ok = [(n, peak) for n, peak, status in points if status == "ok"]
+        failed = [(n, status) for n, _, status in points if status != "ok"]
+        text = f"- {label} `{step}`: " + ", ".join(f"{_n(peak)} MB at {_n(n)}" for n, peak in ok)
+        text += "".join(f"; **{status}** at {_n(n)}" for n, status in failed)
+        if len(ok) >= 2:
+            (n0, m0), (n1, m1) = ok[-2], ok[-1]
+            slope = (m1 - m0) / ((n1 - n0) / 1e6)
+            text += f"; {slope:,.0f} MB more per million transactions from {_n(n0)} to {_n(n1)}"
+            if memory and slope > 0 and not failed:
+                text += (f", a line that reaches this machine's {memory / 1024:.0f} GiB at about "
+                         f"{(n1 + (memory - m1) / slope * 1e6) / 1e6:.0f}M transactions")
+        lines.append(text + ".")
+    return lines
 
 
 def _sampled_training(a: dict) -> tuple[list[str], list[tuple[str, float]]]:

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 __all__ = ["SHARD_USERS", "BUCKET_ROWS", "shard_count", "bucket_count"]
 
-#: Users per shard aimed at. At 3M transactions a shard of 160,731 users peaked at 1,251 MB
-#: in its Python worker (bench/RESULTS.md, area ``engines``): 50,000 keep one near 400 MB.
+#: Users per shard aimed at. At 3M transactions the largest Python worker of ``features``
+#: peaked at 1.27 GB with 2 shards (160,731 users in the largest) and with 6 (83,304): at
+#: that size something else sets the peak, and 50,000 users keep the communities under it as
+#: the data grows (bench/RESULTS.md, area ``engines``).
 SHARD_USERS = 50_000
 
 #: Rows per bucket aimed at (edges of one round of layer-wise inference, transactions of the
-#: temporal family). A round's row carries a 64-wide embedding: a million rows is about 1 GB
-#: in a worker with pandas' and torch's copies.
-BUCKET_ROWS = 1_000_000
+#: temporal family). ``score --reasons 0`` at 3M transactions (local[2]): a million rows a
+#: bucket (8 buckets) peaked at 2.68 GB in the largest worker and 11.0 GB in all, in 669 s;
+#: 250,000 (four times the buckets) at 1.63 GB and 9.1 GB, in 543 s.
+BUCKET_ROWS = 250_000
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -44,6 +47,6 @@ def bucket_count(rows: int, parallelism: int) -> int:
     Examples
     --------
     >>> bucket_count(50_000, parallelism=2), bucket_count(25_000_000, parallelism=2)
-    (4, 25)
+    (4, 100)
     """
     return max(2 * parallelism, _ceil_div(rows, BUCKET_ROWS))
