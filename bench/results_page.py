@@ -313,7 +313,10 @@ def _engines_verdict(a: dict) -> list[str]:
                 run = size[step][engine]
                 if run["status"] == "not run":
                     continue
-                label = engine if engine == "local" else _spark_label(size.get("spark_options", a.get("spark_options", [])))
+                # Spark's runs of different code are different lines; the local engine did not change between them
+                label = engine if engine == "local" else (
+                    f"{_spark_label(size.get('spark_options', a.get('spark_options', [])))} at "
+                    f"`{size.get('code', size.get('commit', a.get('commit', '?')))}`")
                 curves.setdefault((label, step), []).append(
                     (size["world"]["transactions"], run.get("peak_mb", {}).get("tree", 0.0), run["status"]))
     out_of_memory = [(n, label) for (label, _), points in curves.items() for n, _, status in points
@@ -322,6 +325,7 @@ def _engines_verdict(a: dict) -> list[str]:
     lines = [("; ".join(sorted({f"{label} ran out of memory from {_n(min(n for n, name in out_of_memory if name == label))} "
                                 "transactions" for _, label in out_of_memory})) if out_of_memory else
               f"No run ran out of memory up to {_n(largest)} transactions") + ". Peak memory (whole process tree) by size:", ""]
+    lines_of: dict[tuple[str, str], tuple[int, float, float]] = {}  # (last size, its peak, MB per transaction)
     for (label, step), points in sorted(curves.items()):
         points.sort()
         ok = [(n, peak) for n, peak, status in points if status == "ok"]
@@ -333,9 +337,18 @@ def _engines_verdict(a: dict) -> list[str]:
             slope = (m1 - m0) / ((n1 - n0) / 1e6)
             text += f"; {slope:,.0f} MB more per million transactions from {_n(n0)} to {_n(n1)}"
             if memory and slope > 0 and not failed:
+                lines_of[(label, step)] = (n1, m1, slope / 1e6)
                 text += (f", a line that reaches this machine's {memory / 1024:.0f} GiB at about "
                          f"{(n1 + (memory - m1) / slope * 1e6) / 1e6:.0f}M transactions")
         lines.append(text + ".")
+    local = [(n + (memory - m) / per, step) for (label, step), (n, m, per) in lines_of.items() if label == "local"]
+    if local and not out_of_memory:
+        point, step = min(local)
+        others = [f"{label} `{other}` {(m + (point - n) * per) / 1024:.1f} GiB" for (label, other), (n, m, per)
+                  in lines_of.items() if label != "local"]
+        lines += ["", f"So, on these lines (measured sizes only up to {_n(largest)} transactions), the local engine runs "
+                  f"out of this machine's memory first in `{step}`, at about {point / 1e6:.0f}M transactions; there "
+                  + ("the Spark lines stand at " + ", ".join(others) if others else "no Spark line was measured") + "."]
     return lines
 
 
@@ -523,7 +536,9 @@ def _headline(key: str, a: dict) -> dict[str, tuple[str, str, float]]:
                 for engine in ("local", "spark"):
                     run = size.get(step, {}).get(engine, {})
                     if run.get("status") == "ok":
-                        name = f"{size['world']['transactions']:,} tx {step} {engine}"
+                        label = engine if engine == "local" else _spark_label(size.get("spark_options",
+                                                                                        a.get("spark_options", [])))
+                        name = f"{size['world']['transactions']:,} tx {step} {label} at {size.get('commit', '?')}"
                         add(f"{name}: wall", "s", "cost", lambda run=run: run["seconds"])
                         add(f"{name}: peak", "MB", "cost", lambda run=run: run["peak_mb"]["tree"])
     if key in ("generator", "load", "features", "handbook"):
