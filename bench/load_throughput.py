@@ -1,8 +1,9 @@
-"""Load and write-back throughput: graphrisk beside the naive one-row-per-transaction Cypher.
+"""Load and write-back throughput: graphrisk beside the afternoon peer loader and the naive per-row Cypher.
 
-Both run against the same Neo4j in the same run (``NEO4J_URI``; ``make bench`` starts the
-local one). graphrisk loads the whole file (read, validate, aggregate, write); the naive
-loader writes a slice row by row, as a first script typically does. Then the scores of
+All run against the same Neo4j in the same run (``NEO4J_URI``; ``make bench`` starts the
+local one). graphrisk loads the whole file (read, validate, aggregate, write); the peer loader
+(``bench/peer_loader.py``: pandas group-by, then ``UNWIND … MERGE`` in batches) loads the same
+file; the naive loader writes a slice row by row, as a first script typically does. Then the scores of
 every loaded user are written back with :func:`graphrisk.store.writeback.write_scores`,
 beside a per-user ``SET`` on a slice. Prints rows per second for both and their ratios.
 
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from _common import commit, write_json
+from peer_loader import peer_load
 
 from graphrisk import build_graph
 from graphrisk.rings import RING_COLUMNS
@@ -137,6 +139,9 @@ def main() -> int:
             naive_score_rows = min(args.naive_score_rows, len(scores))
             naive_score_seconds = naive_score_write(runner, scores.iloc[:naive_score_rows])
             wipe(runner)
+            peer = peer_load(runner, path, batch_size=args.batch_size)
+            peer_relationships = runner.read("MATCH ()-[r]->() RETURN count(r) AS rels")[0]["rels"]
+            wipe(runner)
             naive_rows = min(args.naive_rows, len(frame))
             naive_seconds = naive_load(runner, frame.iloc[:naive_rows])
             wipe(runner)
@@ -149,6 +154,9 @@ def main() -> int:
           f"{sum(graph.node_counts.values()):,} nodes, {counts:,} relationships")
     print(f"graphrisk load : {total:6.1f} s total ({built:.1f} s read+validate+aggregate, "
           f"{stored.seconds:.1f} s Neo4j writes) = {ours:10,.0f} tx/s")
+    print(f"peer loader    : {peer['seconds']:6.1f} s total ({peer['read_seconds']:.1f} s pandas read+group-by), "
+          f"{peer_relationships:,} relationships = {peer['transactions'] / peer['seconds']:10,.0f} tx/s "
+          f"(graphrisk / peer: {peer['seconds'] / total:.2f}x the speed)")
     print(f"naive per-row  : {naive_seconds:6.1f} s for {naive_rows:,} rows = {naive:10,.0f} tx/s")
     print(f"ratio          : {ours / naive:6.1f}x")
     write_rate, naive_write_rate = len(scores) / written.seconds, naive_score_rows / naive_score_seconds
@@ -161,6 +169,9 @@ def main() -> int:
                  "nodes": int(sum(graph.node_counts.values())), "relationships": counts, "seconds": total,
                  "build_seconds": built, "write_seconds": stored.seconds, "batch_size": args.batch_size,
                  "workers": args.workers, "warmup": args.warmup},
+        "peer_load": {"transactions": peer["transactions"], "seconds": peer["seconds"],
+                      "read_seconds": peer["read_seconds"], "relationships": peer_relationships,
+                      "batch_size": args.batch_size},
         "naive_load": {"transactions": naive_rows, "seconds": naive_seconds},
         "writeback": {"users": len(scores), "seconds": written.seconds},
         "naive_writeback": {"users": naive_score_rows, "seconds": naive_score_seconds},

@@ -85,13 +85,21 @@ def _load(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
                   f"{load['write_seconds']:.1f} Neo4j writes) = **{_n(ours)} tx/s**",
                   f"{_s(naive['seconds'])} for {_n(naive['transactions'])} rows = {_n(theirs)} tx/s",
                   f"**{ours / theirs:.1f}x**"],
+                 *([["load, against the afternoon peer (pandas group-by, `UNWIND … MERGE` in batches, same file)",
+                     f"{_s(load['seconds'])}", f"{_s(a['peer_load']['seconds'])} "
+                     f"({a['peer_load']['read_seconds']:.1f} pandas) = "
+                     f"{_n(a['peer_load']['transactions'] / a['peer_load']['seconds'])} tx/s",
+                     f"**{a['peer_load']['seconds'] / load['seconds']:.2f}x**"]] if "peer_load" in a else []),
                  ["score write-back", f"{_s(wb['seconds'])} for {_n(wb['users'])} users = **{_n(wb_rate)} users/s**",
                   f"{_s(naive_wb['seconds'])} for {_n(naive_wb['users'])} users = {_n(naive_wb_rate)} users/s",
                   f"**{wb_rate / naive_wb_rate:.1f}x**"]]),
              "", f"Target ({TARGETS['load']}): speed {_verdict(ours >= 1e6 / 30)}, ratio {_verdict(ours / theirs >= 20)}. "
              "What limits the speed is Neo4j Community's transactional write path on 2 cores "
              "(see HISTORY.md for the measurements and what would get further)."]
-    return lines, [("load vs naive MERGE per row", ours / theirs), ("write-back vs naive SET per user", wb_rate / naive_wb_rate)]
+    ratios = [("load vs naive MERGE per row", ours / theirs), ("write-back vs naive SET per user", wb_rate / naive_wb_rate)]
+    if "peer_load" in a:
+        ratios.insert(1, ("load vs the afternoon peer loader", a["peer_load"]["seconds"] / load["seconds"]))
+    return lines, ratios
 
 
 def _features(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
