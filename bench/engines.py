@@ -41,6 +41,7 @@ import time
 from pathlib import Path
 
 from _common import commit, write_json  # bench/ is the script folder, so on sys.path
+from results_page import _engines_verdict
 
 #: Transactions per user of :func:`graphrisk.synth.generate_world` (108,298 for 10,000 users, seed 1).
 TRANSACTIONS_PER_USER = 10.83
@@ -275,29 +276,6 @@ def _ratios(local: dict, spark: dict) -> dict:
             "peak_memory": spark["peak_mb"]["tree"] / local["peak_mb"]["tree"] if local["peak_mb"]["tree"] else None}
 
 
-def _growth(sizes: list[dict]) -> dict:
-    """Peak memory (whole tree) per million transactions between the smallest and the largest size where both ran."""
-    growth = {}
-    for step in ("features", "score"):
-        for engine in ("local", "spark"):
-            done = [(s["world"]["transactions"], s[step][engine]["peak_mb"]["tree"]) for s in sizes
-                    if s[step][engine]["status"] == "ok"]
-            if len(done) >= 2 and done[-1][0] > done[0][0]:
-                (n0, m0), (n1, m1) = done[0], done[-1]
-                growth[f"{step}_{engine}"] = {"mb_per_million_transactions": (m1 - m0) / ((n1 - n0) / 1e6),
-                                              "from_transactions": n0, "to_transactions": n1}
-    return growth
-
-
-def _out_of_memory(sizes: list[dict], engines: list[str]) -> dict:
-    """Per engine run, the first size (transactions) at which a run ran out of memory, or ``None``."""
-    first = {}
-    for engine in engines:
-        first[engine] = next((s["world"]["transactions"] for s in sizes for step in ("features", "score")
-                              if s[step][engine]["status"].startswith("out of memory")), None)
-    return first
-
-
 def _line(name: str, run: dict) -> str:
     p = run["peak_mb"]
     spark = (f", driver side {p['driver_side']:,.0f} MB (python {p['driver']:,.0f} + JVM {p['jvm']:,.0f}), "
@@ -409,19 +387,20 @@ def main() -> int:
                 print(f"  kept {folder}")
             else:
                 shutil.rmtree(folder, ignore_errors=True)
-    summary = _write(args.json, args, spark_options, engines, results)
-    print(f"\nout of memory from (transactions): {summary['out_of_memory_from']}; "
-          f"peak memory growth: {json.dumps(summary['growth'])}")
+    print("", *_engines_verdict(_write(args.json, args, spark_options, engines, results)), sep="\n")
     return 0
 
 
 def _write(path: str | None, args: argparse.Namespace, spark_options: list[str], engines: list[str],
            results: list[dict]) -> dict:
-    """Write the sizes measured so far (``--json``); return the summary."""
-    summary = {"engines": engines, "out_of_memory_from": _out_of_memory(results, engines), "growth": _growth(results)}
-    write_json(path, {"timeout": args.timeout, "spark_master": args.spark_master, "spark_options": spark_options,
-                      "sample_seconds": SAMPLE_SECONDS, "sizes": results, **summary})
-    return summary
+    """Write the sizes measured so far (``--json``), with this machine's memory; return what was written."""
+    import psutil
+
+    area = {"timeout": args.timeout, "spark_master": args.spark_master, "spark_options": spark_options,
+            "engines": engines, "sample_seconds": SAMPLE_SECONDS, "machine_memory_mb": psutil.virtual_memory().total / _MB,
+            "sizes": results}
+    write_json(path, area)
+    return area
 
 
 if __name__ == "__main__":

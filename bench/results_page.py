@@ -546,7 +546,7 @@ def _headline(key: str, a: dict) -> dict[str, tuple[str, str, float]]:
                     if run.get("status") == "ok":
                         label = engine if engine == "local" else _spark_label(size.get("spark_options",
                                                                                         a.get("spark_options", [])))
-                        name = f"{size['world']['transactions']:,} tx {step} {label} at {size.get('commit', '?')}"
+                        name = f"{size['world']['transactions']:,} tx {step} {label} at {size.get('commit', a.get('commit', '?'))}"
                         add(f"{name}: wall", "s", "cost", lambda run=run: run["seconds"])
                         add(f"{name}: peak", "MB", "cost", lambda run=run: run["peak_mb"]["tree"])
     if key in ("generator", "load", "features", "handbook"):

@@ -145,8 +145,11 @@ def _split_giants(members: DataFrame, paid: DataFrame, sent: DataFrame, used: Da
 
     if limit < 1:
         raise ValueError(f"max_component_users must be >= 1, got {limit}")
+    def over_limit(members: DataFrame) -> DataFrame:
+        return members.groupBy("component").count().where(F.col("count") > limit)
+
     members = members.localCheckpoint()
-    over = members.groupBy("component").count().where(F.col("count") > limit).localCheckpoint()
+    over = over_limit(members).localCheckpoint()
     found = over.agg(F.count(F.lit(1)), F.sum("count")).first()
     if not found[0]:
         return members, {}
@@ -154,7 +157,7 @@ def _split_giants(members: DataFrame, paid: DataFrame, sent: DataFrame, used: Da
     over, level = over.select("component"), 0
     while True:
         if level:  # what the last cut left over the limit
-            over = members.groupBy("component").count().where(F.col("count") > limit).select("component")
+            over = over_limit(members).select("component")
             if over.isEmpty():
                 break
         level += 1

@@ -14,9 +14,9 @@ from __future__ import annotations
 __all__ = ["SHARD_USERS", "BUCKET_ROWS", "shard_count", "bucket_count"]
 
 #: Users per shard aimed at. At 3M transactions the largest Python worker of ``features``
-#: peaked at 1.27 GB with 2 shards (160,731 users in the largest) and with 6 (83,304): at
-#: that size something else sets the peak, and 50,000 users keep the communities under it as
-#: the data grows (bench/RESULTS.md, area ``engines``).
+#: peaked at 1.27 GB with 2 shards (160,731 users in the largest) and with 6 (83,304), so at
+#: that size the shards do not set the peak (bench/RESULTS.md, area ``engines``); the count is
+#: what keeps a shard from growing with the data, and 50,000 is a choice, not a measured bound.
 SHARD_USERS = 50_000
 
 #: Rows per bucket aimed at (edges of one round of layer-wise inference, transactions of the
