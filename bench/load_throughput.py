@@ -105,6 +105,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transactions", type=int, default=1_000_000)
     parser.add_argument("--users", type=int, default=None, help="default: transactions / 10")
+    parser.add_argument("--input", metavar="CSV", default=None,
+                        help="load this canonical transactions file instead of generating one (--transactions and "
+                        "--users are then ignored), e.g. a world from `graphrisk generate`")
     parser.add_argument("--naive-rows", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
@@ -116,10 +119,14 @@ def main() -> int:
     args = parser.parse_args()
     users = args.users or max(args.transactions // 10, 10)
 
-    frame = make_transactions(args.transactions, users=users)
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "transactions.csv"
-        frame.to_csv(path, index=False)
+        if args.input:
+            path = Path(args.input)
+            frame = pd.read_csv(path, dtype={"amount": float}, keep_default_na=False)
+        else:
+            frame = make_transactions(args.transactions, users=users)
+            path = Path(folder) / "transactions.csv"
+            frame.to_csv(path, index=False)
         with connect(Neo4jConfig.from_env()) as runner:
             wipe(runner)
             if args.warmup:

@@ -1,4 +1,4 @@
-"""One write-back at a time: a lock node in the database that scoring jobs take and release.
+"""One write-back (or one load) at a time: a lock node in the database that jobs take and release.
 
 Two scoring jobs writing at the same time would each match their rings against the
 stored rings before the other's were written, and interleave their users. So a
@@ -6,7 +6,8 @@ write-back first takes ``(:WriteLock {name})``: the transaction writes the node 
 reads the holder, which makes Neo4j serialise the two jobs on the node's write lock, and
 the second one sees the first one's commit. A job that was killed leaves its lock
 behind: a rerun of the same results (same run id) takes it over, and any other job may
-take it once nothing was written under it for ``stale_seconds``.
+take it once nothing was written under it for ``stale_seconds``. Loads take a lock of
+their own name in the same way (see :mod:`graphrisk.store.loader`).
 """
 
 from __future__ import annotations
@@ -32,11 +33,15 @@ RETURN free, lock.holder AS holder, toString(lock.heartbeat) AS heartbeat
 
 _REFRESH = "MATCH (lock:WriteLock {name: $name, holder: $holder}) SET lock.heartbeat = datetime()"
 
-_RELEASE = "MATCH (lock:WriteLock {name: $name, holder: $holder}) REMOVE lock.holder, lock.heartbeat"
+_RELEASE = "MATCH (lock:WriteLock {name: $name, holder: $holder}) DELETE lock"
 
 
-def acquire_write_lock(runner: QueryRunner, name: str, holder: str, *, stale_seconds: int = STALE_SECONDS) -> None:
+def acquire_write_lock(
+    runner: QueryRunner, name: str, holder: str, *, stale_seconds: int = STALE_SECONDS, activity: str = "scoring job"
+) -> None:
     """Take the lock ``name`` for ``holder``.
+
+    ``activity`` names, in the error message, what holds the lock (``"scoring job"``, ``"load"``).
 
     Raises
     ------
@@ -46,7 +51,7 @@ def acquire_write_lock(runner: QueryRunner, name: str, holder: str, *, stale_sec
     row = runner.write(_ACQUIRE, {"name": name, "holder": holder, "stale_seconds": stale_seconds})[0]
     if not row["free"]:
         raise StoreError(
-            f"another scoring job (run {row['holder'][:12]}) is writing to Neo4j (last write {row['heartbeat']}); "
+            f"another {activity} (run {row['holder'][:12]}) is writing to Neo4j (last write {row['heartbeat']}); "
             f"run again when it has finished (a lock left by a killed job expires {stale_seconds} s after its last write)"
         )
 
@@ -57,5 +62,8 @@ def refresh_write_lock(runner: QueryRunner, name: str, holder: str) -> None:
 
 
 def release_write_lock(runner: QueryRunner, name: str, holder: str) -> None:
-    """Give the lock back (nothing happens if ``holder`` does not hold it)."""
+    """Give the lock back: its node is deleted, so a finished job leaves nothing behind.
+
+    Nothing happens if ``holder`` does not hold it.
+    """
     runner.write(_RELEASE, {"name": name, "holder": holder})

@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 
 from graphrisk import build_graph
+from graphrisk.errors import StoreError
 from graphrisk.store.constraints import CONSTRAINTS
 from graphrisk.store.loader import load_graph
+from graphrisk.store.write_lock import acquire_write_lock, release_write_lock
 
 pytestmark = pytest.mark.integration
 
@@ -111,9 +113,10 @@ class _StopAfter:
         return self.runner.read(query, parameters)
 
 
-# The sample with batch_size=2 takes one write per constraint, then the Load node, 20 node
-# and label batches, 19 relationship batches and the finish; stop in each phase.
-BEFORE_RELATIONSHIPS = len(CONSTRAINTS) + 1 + 20
+# The sample with batch_size=2 takes one write per constraint, then the load lock, the Load
+# node, 20 node and label batches, 19 relationship batches, the finish and the lock's
+# release; stop in each phase.
+BEFORE_RELATIONSHIPS = len(CONSTRAINTS) + 2 + 20
 
 
 @pytest.mark.parametrize("stop_after", [5, 20, BEFORE_RELATIONSHIPS + 1, BEFORE_RELATIONSHIPS + 13,
@@ -192,3 +195,46 @@ def test_ledger_is_kept_so_an_overlapping_run_cannot_add_again(runner, sample_pa
     writes = loader._relationship_writes(graph, f"{graph.content_id}:", 2)
     applied = [runner.write(w.query, w.parameters)[0]["applied"] for w in writes]
     assert applied == [0] * 19
+
+
+def _payments(ids, user, amount, merchant="m"):
+    return pd.DataFrame({
+        "transaction_id": ids, "timestamp": ["2024-01-01T00:00:00Z"] * len(ids),
+        "user_id": [user] * len(ids), "amount": [amount] * len(ids), "merchant_id": [merchant] * len(ids),
+    })
+
+
+def test_a_first_load_creates_and_a_later_load_merges(runner):
+    first = load_graph(runner, build_graph(_payments(["a", "b"], "u", 1.0))[0])
+    second = load_graph(runner, build_graph(_payments(["c"], "u", 5.0))[0])
+    [a, b] = runner.read("MATCH (l:Load) RETURN l.load_id AS id, l.create_types AS types ORDER BY l.started_at")
+    assert (a["id"], b["id"]) == (first.load_id, second.load_id)
+    assert a["types"] == ["PAID", "SENT", "USED"]  # an empty database: this load is the only writer
+    assert b["types"] == ["SENT", "USED"]  # PAID existed: added with MERGE, onto the same pair
+    assert runner.read("MATCH ()-[r:PAID]->() RETURN count(r) AS n, sum(r.count) AS c") == [{"n": 1, "c": 3}]
+
+
+def test_a_resume_after_another_load_merges_instead_of_creating(runner, db_counts):
+    # load A is cut off after one of its two PAID batches; load B then adds a payment on A's
+    # second pair; A's resume must add onto B's relationship, not create a second one.
+    a = build_graph(_payments(["a1", "a2"], "u1", 1.0, "m1").assign(user_id=["u1", "u2"]))[0]
+    with pytest.raises(ConnectionError):  # constraints, lock, Load node, 3 node batches, 1 of 2 PAID batches
+        load_graph(_StopAfter(runner, len(CONSTRAINTS) + 2 + 3 + 1), a, batch_size=1)
+    assert runner.read("MATCH ()-[r:PAID]->() RETURN count(r) AS n") == [{"n": 1}]
+    release_write_lock(runner, "load", a.content_id)  # as another load does with a stale lock (10 minutes)
+    load_graph(runner, build_graph(_payments(["b1"], "u2", 5.0, "m1"))[0])
+    resumed = load_graph(runner, a, batch_size=1)
+    assert resumed.status == "resumed"
+    rows = runner.read("MATCH (u:User)-[r:PAID]->() RETURN u.user_id AS u, r.count AS c, r.amount AS a ORDER BY u")
+    assert rows == [{"u": "u1", "c": 1, "a": 1.0}, {"u": "u2", "c": 2, "a": 6.0}]
+
+
+def test_a_load_while_another_runs_is_refused_in_one_line(runner):
+    acquire_write_lock(runner, "load", "another-load-id", activity="load")
+    try:
+        with pytest.raises(StoreError, match=r"^another load \(run another-load\) is writing to Neo4j") as failure:
+            load_graph(runner, build_graph(_payments(["a"], "u", 1.0))[0])
+        assert "\n" not in str(failure.value)
+    finally:
+        release_write_lock(runner, "load", "another-load-id")
+    assert load_graph(runner, build_graph(_payments(["a"], "u", 1.0))[0]).status == "loaded"

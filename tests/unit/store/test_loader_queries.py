@@ -20,13 +20,19 @@ class RecordingRunner:
     def write(self, query, parameters=None):
         self.calls.append((query, dict(parameters or {})))
         if "MERGE (load:Load" in query:
-            return [{"status": "running", "batch_size": parameters["batch_size"], "done": 0}]
+            return [{"status": "running", "batch_size": parameters["batch_size"], "done": 0,
+                     "create_types": parameters["fresh_types"]}]
+        if "MERGE (lock:WriteLock" in query:
+            return [{"free": True, "holder": parameters["holder"], "heartbeat": None}]
         if "RETURN count(*) AS applied" in query:
             return [{"applied": len(parameters["rows"])}]
         return []
 
     def read(self, query, parameters=None):
-        raise AssertionError("the loader does not read")
+        self.calls.append((query, dict(parameters or {})))
+        if "db.relationshipTypes()" in query:
+            return []  # an empty database: every relationship type is written with CREATE
+        raise AssertionError(f"the loader reads only which relationship types exist, not {query!r}")
 
 
 @pytest.fixture
