@@ -274,7 +274,8 @@ def _load_locked(
         report.status = "already-loaded"
     elif state["done"]:
         report.status = "resumed"
-    batch_size = int(state["batch_size"])
+    if not complete:
+        batch_size = int(state["batch_size"])  # the relationship batch plan of the run that started
 
     # Node properties (attributes, labels) and transaction nodes are MERGE/SET: written
     # every time, so a rerun that adds a users or labels table, or asks for transaction
