@@ -15,6 +15,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +35,7 @@ from graphrisk.store.loader import load_graph
 from graphrisk.store.maintenance import clear_graph
 from graphrisk.store.runner import Neo4jRunner, connect
 from graphrisk.store.writeback import write_scores
+from graphrisk.synth import WorldConfig, generate_world
 
 NAIVE_QUERY = """
 MERGE (u:User {user_id: $user_id})
@@ -72,6 +75,25 @@ SET u.risk_score = $risk_score, u.flagged = $flagged, u.model_version = $model_v
 """
 
 
+#: Generator settings for a world shaped like issue 17's (about 23 transactions and 8 merchant pairs per user).
+ISSUE_17_WORLD = WorldConfig(transactions_per_user=22.0, users_per_merchant=400)
+
+
+def bulk_cli(transactions: Path, links: Path | None, folder: Path) -> dict:
+    """``graphrisk load --bulk`` as a user runs it, timed from the outside; the database must be empty."""
+    launcher = Path(__file__).resolve().parents[1] / "tools" / "neo4j-local" / "neo4j-local"
+    importer = os.environ.get("GRAPHRISK_NEO4J_IMPORT") or f"{launcher} import --"
+    command = [sys.executable, "-m", "graphrisk.cli.main", "load", "--bulk", "--importer", importer,
+               "--transactions", str(transactions), "--no-progress", "--rejects", str(folder / "bulk-rejects.csv")]
+    if links is not None:
+        command += ["--links", str(links)]
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    link_rows = 0 if links is None else sum(1 for _ in open(links)) - 1
+    return {"seconds": seconds, "transactions": sum(1 for _ in open(transactions)) - 1, "links": link_rows}
+
+
 def wipe(runner: Neo4jRunner) -> None:
     clear_graph(runner)
 
@@ -108,6 +130,12 @@ def main() -> int:
     parser.add_argument("--input", metavar="CSV", default=None,
                         help="load this canonical transactions file instead of generating one (--transactions and "
                         "--users are then ignored), e.g. a world from `graphrisk generate`")
+    parser.add_argument("--world-users", type=int, default=None, metavar="N",
+                        help="load a world from graphrisk's generator instead (N users, about 23 transactions each, "
+                        "few merchants: shaped like issue 17's hidden world), with its links for --bulk")
+    parser.add_argument("--bulk", action="store_true",
+                        help="also time `graphrisk load --bulk` (transactions and links) end to end, last, into the "
+                        "emptied database (importer: $GRAPHRISK_NEO4J_IMPORT, else the local launcher's)")
     parser.add_argument("--naive-rows", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
@@ -119,8 +147,13 @@ def main() -> int:
     args = parser.parse_args()
     users = args.users or max(args.transactions // 10, 10)
 
+    links = None
     with tempfile.TemporaryDirectory() as folder:
-        if args.input:
+        if args.world_users:
+            paths = generate_world(args.world_users, seed=17, config=ISSUE_17_WORLD).write(Path(folder) / "world")
+            path, links = paths["transactions"], paths["links"]
+            frame = pd.read_csv(path, dtype={"amount": float}, keep_default_na=False)
+        elif args.input:
             path = Path(args.input)
             frame = pd.read_csv(path, dtype={"amount": float}, keep_default_na=False)
         else:
@@ -152,6 +185,7 @@ def main() -> int:
             naive_rows = min(args.naive_rows, len(frame))
             naive_seconds = naive_load(runner, frame.iloc[:naive_rows])
             wipe(runner)
+        bulk = bulk_cli(path, links, Path(folder)) if args.bulk else None
 
     ours = report.rows_loaded / total
     naive = naive_rows / naive_seconds
@@ -165,6 +199,9 @@ def main() -> int:
           f"{peer_relationships:,} relationships = {peer['transactions'] / peer['seconds']:10,.0f} tx/s "
           f"(graphrisk / peer: {peer['seconds'] / total:.2f}x the speed)")
     print(f"naive per-row  : {naive_seconds:6.1f} s for {naive_rows:,} rows = {naive:10,.0f} tx/s")
+    if bulk:
+        print(f"graphrisk load --bulk: {bulk['seconds']:6.1f} s end to end for {bulk['transactions']:,} transactions "
+              f"and {bulk['links']:,} links (the command's wall time, Python start included)")
     print(f"ratio          : {ours / naive:6.1f}x")
     write_rate, naive_write_rate = len(scores) / written.seconds, naive_score_rows / naive_score_seconds
     print(f"graphrisk write-back: {written.seconds:6.1f} s for {len(scores):,} users = {write_rate:10,.0f} users/s")
@@ -180,6 +217,9 @@ def main() -> int:
                       "read_seconds": peer["read_seconds"], "relationships": peer_relationships,
                       "batch_size": args.batch_size},
         "naive_load": {"transactions": naive_rows, "seconds": naive_seconds},
+        **({"bulk_load": bulk} if bulk else {}),
+        **({"world": f"graphrisk generate --users {args.world_users} (seed 17, 22 transactions per user, 400 users "
+                     "per merchant)"} if args.world_users else {}),
         "writeback": {"users": len(scores), "seconds": written.seconds},
         "naive_writeback": {"users": naive_score_rows, "seconds": naive_score_seconds},
     })

@@ -66,9 +66,10 @@ class Area:
 AREAS = (
     Area("generator", "generator.py", ("--users", "100000", "--seeds", "3"),
          smoke=("--users", "500", "--default-users", "600", "--seeds", "1")),
-    Area("load", "load_throughput.py", ("--transactions", "300000", "--naive-rows", "5000", "--naive-score-rows", "3000",
-                                        "--warmup", "20000"),
-         smoke=("--transactions", "3000", "--naive-rows", "50", "--naive-score-rows", "50", "--warmup", "0"), needs="neo4j"),
+    Area("load", "load_throughput.py", ("--world-users", "45000", "--bulk", "--naive-rows", "3000",
+                                        "--naive-score-rows", "1000", "--warmup", "50000"),
+         smoke=("--world-users", "150", "--bulk", "--naive-rows", "50", "--naive-score-rows", "50", "--warmup", "0"),
+         needs="neo4j"),
     Area("features", "features.py", ("--sizes", "10000,100000", "--timeout", "30"),
          smoke=("--sizes", "400", "--timeout", "30", "--no-handbook")),
     Area("detector_quality", "detector.py", ("--quality", "--seeds", "0", "--convs", "sage,gat"),
