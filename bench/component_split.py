@@ -21,9 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from engines import compare, measure
-
 from _common import commit, write_json
+from engines import compare, measure
 
 
 def main() -> int:

@@ -30,9 +30,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from engines import measure
-
 from _common import commit, write_json
+from engines import measure
 
 #: ``train --engine spark``'s default ``--sample-unlabelled`` (graphrisk.cli.train).
 UNLABELLED_SHARE = "0.1"

@@ -71,12 +71,17 @@ class RiskDetector(BaseEstimator):
                  weight_decay: float = _D.weight_decay, max_pos_weight: float = _D.max_pos_weight,
                  validation_share: float = _D.validation_share, minibatch_edges: int = _D.minibatch_edges,
                  batch_size: int = _D.batch_size, fanouts: tuple[int, ...] | None = None, seed: int = _D.seed,
-                 calibration: str = _D.calibration, device: str = "auto") -> None:
+                 calibration: str = _D.calibration, epoch_users: int = _D.epoch_users,
+                 epoch_validation_users: int = _D.epoch_validation_users,
+                 minibatch_patience: int = _D.minibatch_patience, minibatch_min_epochs: int = _D.minibatch_min_epochs,
+                 device: str = "auto") -> None:
         self.hidden, self.layers, self.conv, self.dropout = hidden, layers, conv, dropout
         self.epochs, self.patience, self.min_epochs = epochs, patience, min_epochs
         self.learning_rate, self.weight_decay, self.max_pos_weight = learning_rate, weight_decay, max_pos_weight
         self.validation_share, self.minibatch_edges, self.batch_size = validation_share, minibatch_edges, batch_size
         self.fanouts, self.seed, self.calibration, self.device = fanouts, seed, calibration, device
+        self.epoch_users, self.epoch_validation_users = epoch_users, epoch_validation_users
+        self.minibatch_patience, self.minibatch_min_epochs = minibatch_patience, minibatch_min_epochs
 
     @property
     def settings(self) -> DetectorSettings:

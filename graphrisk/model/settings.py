@@ -35,6 +35,15 @@ class DetectorSettings:
         mini-batches of sampled neighbourhoods; smaller ones in one full-graph pass.
     batch_size, fanouts
         Seed users per mini-batch and edges sampled per node, relation and hop.
+    epoch_users, epoch_validation_users
+        In mini-batch training, an epoch visits at most ``epoch_users`` training users (a
+        fresh uniform draw each epoch), and early stopping watches the validation AUC-PR of
+        at most ``epoch_validation_users`` validation users (one fixed uniform draw), so the
+        time per epoch stops growing with the graph. All validation users still set the
+        calibration and the flag threshold after training. Below the caps nothing changes.
+    minibatch_patience, minibatch_min_epochs
+        ``patience`` and ``min_epochs`` in mini-batch training, where an epoch makes up to
+        ``epoch_users / batch_size`` optimiser steps instead of one.
     seed
         Seed of everything random: the split, initial weights, sampling, features.
     calibration
@@ -57,6 +66,10 @@ class DetectorSettings:
     minibatch_edges: int = 4_000_000
     batch_size: int = 2048
     fanouts: tuple[int, ...] = (15, 10)
+    epoch_users: int = 100_000
+    epoch_validation_users: int = 50_000
+    minibatch_patience: int = 5
+    minibatch_min_epochs: int = 3
     seed: int = 0
     calibration: str = "platt"
 
@@ -67,6 +80,9 @@ class DetectorSettings:
             raise ValueError(f"unknown calibration {self.calibration!r}; choose from {', '.join(CALIBRATIONS)}")
         if self.layers < 1 or self.hidden < 1 or self.epochs < 1 or self.batch_size < 1:
             raise ValueError("layers, hidden, epochs and batch_size must be at least 1")
+        if min(self.epoch_users, self.epoch_validation_users, self.minibatch_patience, self.minibatch_min_epochs) < 1:
+            raise ValueError("epoch_users, epoch_validation_users, minibatch_patience and minibatch_min_epochs must be "
+                             "at least 1")
         if len(self.fanouts) != self.layers or min(self.fanouts) < 1:
             raise ValueError(f"fanouts needs one positive entry per layer ({self.layers}), got {tuple(self.fanouts)}")
         if not 0.0 < self.validation_share < 1.0:

@@ -69,10 +69,12 @@ def train_network(
     The loss is binary cross-entropy with the positive class weighted by the negative to
     positive ratio (capped by ``max_pos_weight``), so rare fraud is not ignored. After each
     epoch the validation AUC-PR is measured; training stops when it has not improved for
-    ``patience`` epochs (and at least ``min_epochs`` have run) and the best weights are
-    returned. With a ``sampler`` each epoch
-    walks the shuffled training users in mini-batches of sampled neighbourhoods;
-    without one, each epoch is one full-graph step.
+    ``patience`` epochs (and at least ``min_epochs`` have run; ``minibatch_patience`` and
+    ``minibatch_min_epochs`` with a ``sampler``) and the best weights are returned. With a ``sampler`` each epoch
+    walks the shuffled training users (at most ``settings.epoch_users`` of them) in
+    mini-batches of sampled neighbourhoods, and early stopping watches at most
+    ``settings.epoch_validation_users`` validation users; without one, each epoch is one
+    full-graph step.
     """
     device = next(network.parameters()).device
     train_nodes, train_y = train
@@ -80,10 +82,15 @@ def train_network(
     positives = max(float(train_y.sum()), 1.0)
     pos_weight = torch.tensor(min((len(train_y) - positives) / positives, settings.max_pos_weight), device=device)
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
-    min_epochs = min(settings.min_epochs, settings.epochs)
+    patience = settings.patience if sampler is None else settings.minibatch_patience
+    min_epochs = min(settings.min_epochs if sampler is None else settings.minibatch_min_epochs, settings.epochs)
     optimiser = torch.optim.Adam(network.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
     order_rng = np.random.default_rng(settings.seed)
     labels = torch.from_numpy(train_y.astype(np.float32)).to(device)
+    if sampler is not None and len(val_nodes) > settings.epoch_validation_users:
+        watched = np.sort(np.random.default_rng(settings.seed + 1).choice(
+            len(val_nodes), settings.epoch_validation_users, replace=False))
+        val_nodes, val_y = val_nodes[watched], val_y[watched]
     best = TrainingResult(state=copy.deepcopy(network.state_dict()), best_epoch=0, best_auc_pr=-1.0)
     for epoch in range(1, settings.epochs + 1):
         network.train()
@@ -95,7 +102,7 @@ def train_network(
             optimiser.step()
             losses.append(float(loss.detach()))
         else:
-            order = order_rng.permutation(len(train_nodes))
+            order = order_rng.permutation(len(train_nodes))[: settings.epoch_users]
             for start in range(0, len(order), settings.batch_size):
                 chosen = order[start:start + settings.batch_size]
                 batch = sampler.sample(train_nodes[chosen]).to(device)
@@ -115,6 +122,6 @@ def train_network(
         if np.isnan(auc_pr) or auc_pr >= best.best_auc_pr:
             best.state = copy.deepcopy(network.state_dict())
             best.best_epoch, best.best_auc_pr = epoch, (auc_pr if not np.isnan(auc_pr) else best.best_auc_pr)
-        elif epoch - best.best_epoch >= settings.patience and epoch >= min_epochs:
+        elif epoch - best.best_epoch >= patience and epoch >= min_epochs:
             break
     return best

@@ -37,6 +37,8 @@ class ImportFiles:
 
     Attributes
     ----------
+    folder
+        Where they are; the importer's report of bad lines goes there too.
     nodes
         ``(label, path)`` per node file.
     relationships
@@ -46,6 +48,7 @@ class ImportFiles:
         fields may span lines, which is slower).
     """
 
+    folder: Path
     nodes: list[tuple[str, Path]] = field(default_factory=list)
     relationships: list[tuple[str, Path]] = field(default_factory=list)
     multiline: bool = False
@@ -57,7 +60,8 @@ class ImportFiles:
         Any bad line fails the import (``--bad-tolerance=0``): nothing is skipped silently.
         """
         arguments = [database, "--overwrite-destination=true", "--bad-tolerance=0", "--skip-bad-relationships=false",
-                     "--skip-duplicate-nodes=false", f"--multiline-fields={'true' if self.multiline else 'false'}"]
+                     "--skip-duplicate-nodes=false", f"--multiline-fields={'true' if self.multiline else 'false'}",
+                     f"--report-file={self.folder / 'import.report'}"]
         arguments += [f"--nodes={label}={path}" for label, path in self.nodes]
         arguments += [f"--relationships={rel_type}={path}" for rel_type, path in self.relationships]
         return arguments
@@ -79,7 +83,7 @@ def write_import_files(graph: TransactionGraph, folder: str | Path) -> ImportFil
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    files = ImportFiles()
+    files = ImportFiles(folder)
 
     def write(name: str, columns: dict[str, pa.Array]) -> Path:
         path = folder / f"{name}.csv"

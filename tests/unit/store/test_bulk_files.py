@@ -45,6 +45,7 @@ def test_the_database_name_comes_before_the_files_and_nothing_bad_is_skipped(gra
     assert arguments[0] == "neo4j"
     assert "--bad-tolerance=0" in arguments and "--skip-bad-relationships=false" in arguments
     assert f"--nodes=User={tmp_path / 'nodes_user.csv'}" in arguments
+    assert f"--report-file={tmp_path / 'import.report'}" in arguments  # not in the working directory
     assert f"--relationships=SENT={tmp_path / 'relationships_sent.csv'}" in arguments
 
 
