@@ -419,6 +419,51 @@ def _component_split(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
     return lines, []
 
 
+#: Issue 17: the largest run's peak, per step, must stay under this (MB), on a 24 GiB machine.
+SCALE_PEAK_LIMIT_MB = 20 * 1024
+
+
+def _scale(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
+    steps = ("load", "features", "train", "score")
+    rows = []
+    for size in a["sizes"]:
+        world = size["world"]
+        cells = []
+        for step in steps:
+            run = size["steps"].get(step)
+            cells.append("not run" if run is None else
+                         f"{_s(run['seconds'])}, {_n(run['peak_mb']['tree'])} MB" + ("" if run["status"] == "ok"
+                                                                                     else f" **{run['status']}**"))
+        rows.append([f"{_n(world['transactions'])} ({_n(world['users'])} users, {_n(world['links'])} links)", *cells])
+    lines = ["Each size: `graphrisk generate` (about 10.8 transactions per user), a fresh local Neo4j, then each "
+             "command as a user types it: `load --bulk` (transactions, links, users; the importer's JVM and the "
+             "restarted server are in the tree while the launcher runs), `features`, `train` on the known labels "
+             "(CPU), `score --reasons 0`. Time is wall time; memory is the peak of the command's process tree, "
+             "sampled every 0.5 s (the Neo4j server, 1 GB heap and 128 MB page cache, runs beside it). `train` and "
+             "`score` compute the features again; a graph over 4M relationships (both directions) trains and scores in "
+             "mini-batches (an epoch: at most 100,000 training users), a smaller one on the whole graph, so the "
+             "smallest size's `train` is a different regime from the others.", "",
+             *_table(["transactions", *steps], rows), ""]
+    if "plot" in a:
+        lines += [f"![time and peak memory per step against transactions]({a['plot']})", ""]
+    growth = a.get("growth", {})
+    for step, figures in growth.items():
+        t, m = figures["seconds_per_million"], figures["peak_mb_per_million"]
+        lines.append(f"- `{step}` per million transactions, smallest to largest size: {t[0]:.0f} s → {t[1]:.0f} s, "
+                     f"{_n(m[0])} MB → {_n(m[1])} MB.")
+    largest = a["sizes"][-1]
+    done = all(largest["steps"].get(step, {}).get("status") == "ok" for step in steps)
+    peak = max((r["peak_mb"]["tree"] for r in largest["steps"].values()), default=0.0)
+    linear = bool(growth) and all(f["seconds_per_million"][1] <= 1.1 * f["seconds_per_million"][0]
+                                  and f["peak_mb_per_million"][1] <= 1.1 * f["peak_mb_per_million"][0]
+                                  for f in growth.values())
+    lines += ["", f"Target (issue 17): the largest run ({_n(largest['world']['transactions'])} transactions) completes "
+              f"every step with each peak under {_n(SCALE_PEAK_LIMIT_MB)} MB: {_verdict(done and peak < SCALE_PEAK_LIMIT_MB)} "
+              f"(largest peak {_n(peak)} MB); time and memory per million transactions no higher at the largest size "
+              f"than at the smallest (10% allowance): {_verdict(linear)}."]
+    return lines, []
+
+
 def _agreement(step: str, agreement: dict) -> str:
     if "error" in agreement:
         return f"not compared ({agreement['error'].splitlines()[-1]})"
@@ -445,6 +490,7 @@ SECTIONS: dict[str, tuple[str, str, Callable[[dict], tuple[list[str], list[tuple
     "detector_cost": ("Training and scoring cost (issue 5)", "bench/detector.py --cost", _detector_cost),
     "handbook": ("Fraud Detection Handbook, its own protocol (issue 5)", "bench/handbook.py", _handbook),
     "serve": ("Real-time scoring service (issue 8)", "bench/serve.py", _serve),
+    "scale": ("Scale on one machine: 1M to 10M transactions (issue 17)", "bench/scale.py", _scale),
     "engines": ("Engines: local and Spark side by side (issue 16)", "bench/engines.py", _engines),
     "component_split": ("Splitting a giant component: its effect on the features (issue 16)",
                         "bench/component_split.py", _component_split),

@@ -100,6 +100,34 @@ def growth(sizes: list[dict]) -> dict:
     return result
 
 
+def plot(sizes: list[dict], path: Path) -> None:
+    """Time and peak memory of each step against the number of transactions (log-log: linear growth is slope 1)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (time_axis, memory_axis) = plt.subplots(1, 2, figsize=(10, 4))
+    for step in STEPS:
+        points = [(s["world"]["transactions"], s["steps"][step]) for s in sizes
+                  if s["steps"].get(step, {}).get("status") == "ok"]
+        if points:
+            x = [p[0] for p in points]
+            time_axis.plot(x, [p[1]["seconds"] for p in points], marker="o", label=step)
+            memory_axis.plot(x, [p[1]["peak_mb"]["tree"] / 1024 for p in points], marker="o", label=step)
+    for axis, label in ((time_axis, "wall time (s)"), (memory_axis, "peak memory (GiB)")):
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_xlabel("transactions")
+        axis.set_ylabel(label)
+        axis.grid(True, which="both", linewidth=0.3)
+        axis.legend()
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1083000,3249000,10830000",
@@ -107,13 +135,17 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds one step may take")
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON (written after every size)")
+    parser.add_argument("--plots", metavar="DIR", help="also draw the curve into DIR/scale.png")
     args = parser.parse_args()
     started, sizes = time.perf_counter(), []
     print(f"commit {commit()}", flush=True)
     for transactions in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory(prefix="graphrisk-scale-") as folder:
             sizes.append(run_size(transactions, Path(folder), args.timeout, args.seed))
-        write_json(args.json, {"sizes": sizes, "growth": growth(sizes), "seconds": time.perf_counter() - started})
+        if args.plots:
+            plot(sizes, Path(args.plots) / "scale.png")
+        write_json(args.json, {"sizes": sizes, "growth": growth(sizes), "seconds": time.perf_counter() - started,
+                               **({"plot": "plots/scale.png"} if args.plots else {})})
     for step, figures in growth(sizes).items():
         t, m = figures["seconds_per_million"], figures["peak_mb_per_million"]
         print(f"{step:9s} per million transactions: {t[0]:.0f} s -> {t[1]:.0f} s, {m[0]:,.0f} MB -> {m[1]:,.0f} MB")

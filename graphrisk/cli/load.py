@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     read = graph_input(args, keep_transactions=args.keep_transactions, progress=not args.no_progress)
     graph, report = read.graph, read.report
     if args.bulk:
-        stored = bulk_load(config, graph, importer=args.importer, folder=args.bulk_dir,
+        stored = bulk_load(config, graph, importer=args.importer, folder=args.bulk_dir, checked_empty=True,
                            progress=None if args.no_progress else _say_stage)
         print(store_summary(stored, report.tables[0].rows_loaded))
         return 0

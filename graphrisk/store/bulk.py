@@ -9,10 +9,13 @@ whole. So :func:`bulk_load`:
 3. runs the importer command, which must stop the server, import and start it again:
    ``tools/neo4j-local/neo4j-local import --`` does so for the local launcher, and
    ``tools/docker-neo4j-import`` for the Docker Compose service;
-4. waits for the server, creates the constraints, records the load as a complete
-   ``(:Load)`` node (so an incremental ``graphrisk load`` of the same input finds it
-   already loaded), and checks that the database holds exactly the graph's nodes and
-   relationships.
+4. waits for the server, creates the constraints, and checks that the database holds
+   exactly the graph's nodes and relationships.
+
+The load's ``(:Load)`` node (status ``complete``, ``method: 'bulk'``) is one of the
+imported nodes, so the graph and the record of its load arrive together: an incremental
+``graphrisk load`` of the same input finds it already loaded, even after a bulk load
+stopped between the import and the constraints (which every load creates again).
 """
 
 from __future__ import annotations
@@ -47,13 +50,6 @@ IMPORTER_ENV = "GRAPHRISK_NEO4J_IMPORT"
 #: Seconds to wait for the server to serve again after the import.
 RESTART_SECONDS = 180.0
 
-_RECORD_LOAD = """
-MERGE (load:Load {load_id: $load_id})
-SET load.status = 'complete', load.method = 'bulk', load.create_types = [],
-    load.started_at = $started_at, load.completed_at = datetime(), load.graphrisk_version = $version
-SET load += $counts
-"""
-
 #: Called with a stage name when it starts.
 BulkProgress = Callable[[str], None]
 
@@ -65,6 +61,7 @@ def bulk_load(
     importer: str | Sequence[str] | None = None,
     folder: str | Path | None = None,
     progress: BulkProgress | None = None,
+    checked_empty: bool = False,
 ) -> StoreReport:
     """Load ``graph`` into the empty database at ``config`` with Neo4j's bulk importer.
 
@@ -83,6 +80,9 @@ def bulk_load(
         deleted afterwards. It must be readable where the importer runs.
     progress
         Called with each stage's name as it starts.
+    checked_empty
+        The caller has just checked that the database is empty (:func:`check_empty`), so it
+        is not checked again.
 
     Returns
     -------
@@ -98,17 +98,18 @@ def bulk_load(
     started = time.perf_counter()
     tell = progress or (lambda stage: None)
     command = _importer_command(importer)
-    tell("checking the database is empty")
-    check_empty(config)
+    if not checked_empty:
+        tell("checking the database is empty")
+        check_empty(config)
+    report = StoreReport(load_id=graph.content_id or graph.fingerprint(), status="bulk-loaded",
+                         nodes=graph.node_counts, relationships=graph.edge_counts)
     tell("importer files")
     with tempfile.TemporaryDirectory(prefix="graphrisk-bulk-") as scratch:
         where = Path(folder) if folder is not None else Path(scratch)
-        files = write_import_files(graph, where)
+        files = write_import_files(graph, where, load=_load_record(report))
         tell("neo4j-admin import")
         _run_importer(command, files.arguments(config.database), where, kept=folder is not None)
     tell("waiting for the server")
-    report = StoreReport(load_id=graph.content_id or graph.fingerprint(), status="bulk-loaded",
-                         nodes=graph.node_counts, relationships=graph.edge_counts)
     _wait_for_server(config)
     with connect(config) as runner:
         tell("constraints")
@@ -116,14 +117,22 @@ def bulk_load(
         runner.write("CALL db.awaitIndexes($seconds)", {"seconds": int(RESTART_SECONDS)})
         tell("checking counts")
         _check_counts(runner, report)
-        from graphrisk import __version__
-
-        counts = {f"nodes_{k}": v for k, v in report.nodes.items()}
-        counts.update({f"relationships_{k}": v for k, v in report.relationships.items()})
-        runner.write(_RECORD_LOAD, {"load_id": report.load_id, "counts": counts, "version": __version__,
-                                    "started_at": datetime.now(timezone.utc)})
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _load_record(report: StoreReport) -> dict:
+    """The ``(:Load)`` node of a bulk load, imported with the graph: complete when the graph is there at all.
+
+    So an incremental ``graphrisk load`` of the same input finds it already loaded, even if
+    this process was stopped between the import and the constraints.
+    """
+    from graphrisk import __version__
+
+    return {"load_id": report.load_id, "status": "complete", "method": "bulk",
+            "started_at": datetime.now(timezone.utc), "graphrisk_version": __version__,
+            **{f"nodes_{k}": v for k, v in report.nodes.items()},
+            **{f"relationships_{k}": v for k, v in report.relationships.items()}}
 
 
 def _importer_command(importer: str | Sequence[str] | None) -> list[str]:

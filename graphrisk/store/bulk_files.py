@@ -67,7 +67,7 @@ class ImportFiles:
         return arguments
 
 
-def write_import_files(graph: TransactionGraph, folder: str | Path) -> ImportFiles:
+def write_import_files(graph: TransactionGraph, folder: str | Path, *, load: dict | None = None) -> ImportFiles:
     """Write ``graph`` as importer CSV files into ``folder`` (created if needed).
 
     Parameters
@@ -76,6 +76,9 @@ def write_import_files(graph: TransactionGraph, folder: str | Path) -> ImportFil
         The graph to write.
     folder
         Where the files go.
+    load
+        Properties of a ``(:Load)`` node to import with the graph (``load_id`` is its key),
+        so that the graph and the record of its load arrive together or not at all.
 
     Returns
     -------
@@ -105,6 +108,9 @@ def write_import_files(graph: TransactionGraph, folder: str | Path) -> ImportFil
             files.nodes.append((node.label, write(f"nodes_{kind}", {
                 f"{node.key}:ID({node.label})": _strings(table["entity_id"])})))
 
+    if load is not None:
+        files.nodes.append(("Load", write("nodes_load", _load_columns(load))))
+
     edges = [("paid", graph.paid, "merchant", "PAID"), ("sent", graph.sent, "user", "SENT")]
     edges += [(f"used_{kind}", graph.used[graph.used["entity_type"] == kind], kind, "USED") for kind in IDENTIFIER_TYPES]
     for name, table, target, rel_type in edges:
@@ -125,6 +131,15 @@ def _user_columns(graph: TransactionGraph) -> dict[str, pa.Array]:
         labels = users[["user_id"]].merge(graph.labels, on="user_id", how="left", validate="one_to_one")
         columns.update(_typed("label_is_fraud", labels["is_fraud"]))
         columns.update(_typed("label_ring_id", labels["ring_id"]))
+    return columns
+
+
+def _load_columns(load: dict) -> dict[str, pa.Array]:
+    """The one ``Load`` node: its key and its properties, typed by their Python values."""
+    columns = {"load_id:ID(Load)": pa.array([str(load["load_id"])], type=pa.string())}
+    for name, value in load.items():
+        if name != "load_id":
+            columns.update(_typed(name, pd.Series([value])))
     return columns
 
 

@@ -63,3 +63,15 @@ def test_counts_that_do_not_reconcile_fail_in_one_line():
     _check_counts(_Counts({"User": 3, "Merchant": 1, "PAID": 2}), report)
     with pytest.raises(StoreError, match=r"^after the import the database holds PAID 1 instead of 2$"):
         _check_counts(_Counts({"User": 3, "Merchant": 1, "PAID": 1}), report)
+
+
+def test_the_load_record_is_imported_with_the_graph(graph, tmp_path):
+    from datetime import datetime, timezone
+
+    load = {"load_id": "abc", "status": "complete", "method": "bulk",
+            "started_at": datetime(2026, 12, 7, 1, 2, 3, tzinfo=timezone.utc), "nodes_user": 3}
+    files = write_import_files(graph, tmp_path, load=load)
+    assert ("Load", tmp_path / "nodes_load.csv") in files.nodes
+    assert (tmp_path / "nodes_load.csv").read_text().splitlines() == [
+        '"load_id:ID(Load)","status","method","started_at:datetime","nodes_user:long"',
+        '"abc","complete","bulk","2026-12-07T01:02:03.000Z",3']
