@@ -79,8 +79,11 @@ SET u.risk_score = $risk_score, u.flagged = $flagged, u.model_version = $model_v
 ISSUE_17_WORLD = WorldConfig(transactions_per_user=22.0, users_per_merchant=400)
 
 
-def bulk_cli(transactions: Path, links: Path | None, folder: Path) -> dict:
-    """``graphrisk load --bulk`` as a user runs it, timed from the outside; the database must be empty."""
+def bulk_cli(transactions: Path, links: Path | None, folder: Path, *, rows: int, link_rows: int) -> dict:
+    """``graphrisk load --bulk`` as a user runs it, timed from the outside; the database must be empty.
+
+    ``rows`` and ``link_rows`` are the files' data rows, for the record.
+    """
     launcher = Path(__file__).resolve().parents[1] / "tools" / "neo4j-local" / "neo4j-local"
     importer = os.environ.get("GRAPHRISK_NEO4J_IMPORT") or f"{launcher} import --"
     command = [sys.executable, "-m", "graphrisk.cli.main", "load", "--bulk", "--importer", importer,
@@ -89,9 +92,7 @@ def bulk_cli(transactions: Path, links: Path | None, folder: Path) -> dict:
         command += ["--links", str(links)]
     started = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
-    link_rows = 0 if links is None else sum(1 for _ in open(links)) - 1
-    return {"seconds": seconds, "transactions": sum(1 for _ in open(transactions)) - 1, "links": link_rows}
+    return {"seconds": time.perf_counter() - started, "transactions": rows, "links": link_rows}
 
 
 def wipe(runner: Neo4jRunner) -> None:
@@ -147,11 +148,12 @@ def main() -> int:
     args = parser.parse_args()
     users = args.users or max(args.transactions // 10, 10)
 
-    links = None
+    links, link_rows = None, 0
     with tempfile.TemporaryDirectory() as folder:
         if args.world_users:
-            paths = generate_world(args.world_users, seed=17, config=ISSUE_17_WORLD).write(Path(folder) / "world")
-            path, links = paths["transactions"], paths["links"]
+            world = generate_world(args.world_users, seed=17, config=ISSUE_17_WORLD)
+            paths = world.write(Path(folder) / "world")
+            path, links, link_rows = paths["transactions"], paths["links"], len(world.links)
             frame = pd.read_csv(path, dtype={"amount": float}, keep_default_na=False)
         elif args.input:
             path = Path(args.input)
@@ -185,7 +187,7 @@ def main() -> int:
             naive_rows = min(args.naive_rows, len(frame))
             naive_seconds = naive_load(runner, frame.iloc[:naive_rows])
             wipe(runner)
-        bulk = bulk_cli(path, links, Path(folder)) if args.bulk else None
+        bulk = bulk_cli(path, links, Path(folder), rows=len(frame), link_rows=link_rows) if args.bulk else None
 
     ours = report.rows_loaded / total
     naive = naive_rows / naive_seconds

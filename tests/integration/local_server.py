@@ -13,6 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from graphrisk.store.config import Neo4jConfig
+from graphrisk.store.maintenance import clear_graph
+from graphrisk.store.runner import connect
+
 LAUNCHER = Path(__file__).resolve().parents[2] / "tools" / "neo4j-local" / "neo4j-local"
 
 
@@ -44,6 +48,15 @@ class LocalServer:
         if started.returncode != 0:
             raise RuntimeError(f"the local launcher failed: {started.stderr.strip()[-500:]}")
         self.port = int(started.stdout.strip().splitlines()[-1].rsplit(":", 1)[1])
+
+    def emptied(self, retry_seconds: float = 30) -> Neo4jConfig:
+        """Settings of this server on an empty database (started again first if a test left it down)."""
+        if not self.running():
+            self.start()
+        settings = Neo4jConfig(self.uri, retry_seconds=retry_seconds)
+        with connect(settings) as runner:
+            clear_graph(runner)
+        return settings
 
     def running(self) -> bool:
         return self._launcher("status").returncode == 0

@@ -78,17 +78,8 @@ def _snapshot(config: Neo4jConfig) -> tuple[list, list]:
     return nodes, relationships
 
 
-def _empty(server: LocalServer) -> Neo4jConfig:
-    if not server.running():
-        server.start()
-    config = Neo4jConfig(server.uri, retry_seconds=30)
-    with connect(config) as runner:
-        clear_graph(runner)
-    return config
-
-
 def test_bulk_and_incremental_loads_give_identical_graphs(server, world, tmp_path):
-    config = _empty(server)
+    config = server.emptied()
     bulk = _bulk(world, tmp_path, server)
     assert bulk.returncode == 0, bulk.stderr[-2000:]
     assert "neo4j: bulk-loaded" in bulk.stdout
@@ -106,7 +97,7 @@ def test_bulk_and_incremental_loads_give_identical_graphs(server, world, tmp_pat
 
 
 def test_a_bulk_load_is_recognised_by_an_incremental_rerun(server, world, tmp_path):
-    config = _empty(server)
+    config = server.emptied()
     assert _bulk(world, tmp_path, server).returncode == 0
     before = _snapshot(config)
     again = _graphrisk(_load_args(world, tmp_path), server)
@@ -119,7 +110,7 @@ def test_a_bulk_load_is_recognised_by_an_incremental_rerun(server, world, tmp_pa
 
 
 def test_bulk_refuses_a_database_that_is_not_empty_in_one_line(server, world, tmp_path):
-    config = _empty(server)
+    config = server.emptied()
     with connect(config) as runner:
         runner.write("CREATE (:User {user_id: 'already-here'})")
     refused = _bulk(world, tmp_path, server)
@@ -132,7 +123,7 @@ def test_bulk_refuses_a_database_that_is_not_empty_in_one_line(server, world, tm
 
 
 def test_a_failing_importer_is_one_line_and_names_its_log(server, world, tmp_path):
-    _empty(server)
+    server.emptied()
     failed = _graphrisk(_load_args(world, tmp_path, "--bulk", "--importer", f"{LAUNCHER} import -- --no-such-option",
                                    "--bulk-dir", str(tmp_path / "bulk")), server)
     assert failed.returncode == 1

@@ -25,7 +25,6 @@ from local_server import LocalServer, own_server
 from graphrisk import build_graph
 from graphrisk.store.config import Neo4jConfig
 from graphrisk.store.constraints import ensure_constraints
-from graphrisk.store.maintenance import clear_graph
 from graphrisk.store.runner import connect
 from graphrisk.synth import WorldConfig, generate_world
 
@@ -46,11 +45,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
 @pytest.fixture
 def config(server: LocalServer) -> Neo4jConfig:
     """Settings of the module's server, on an empty database (restarted first if a test left it down)."""
-    if not server.running():
-        server.start()
-    settings = Neo4jConfig(server.uri, retry_seconds=30)
+    settings = server.emptied()
     with connect(settings) as runner:
-        clear_graph(runner)
         ensure_constraints(runner)  # the labels exist: no "unknown label" notice on the polls below
     return settings
 
