@@ -7,8 +7,7 @@ from pathlib import Path
 
 from graphrisk.cli.options import add_graph_input_options, graph_from_files, number_between
 from graphrisk.cli.train import add_model_options, settings_from
-from graphrisk.evaluate.compare import SPLITS, compare_systems
-from graphrisk.evaluate.plots import plot_pr_curves, plot_score_distributions
+from graphrisk.model.splits import SPLITS
 
 __all__ = ["add_parser", "run"]
 
@@ -41,6 +40,10 @@ def add_parser(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``graphrisk evaluate``."""
+    # imported here: scikit-learn, LightGBM and matplotlib would add 2 s to every other command's start
+    from graphrisk.evaluate.compare import compare_systems
+    from graphrisk.evaluate.plots import plot_pr_curves, plot_score_distributions
+
     graph = graph_from_files(args, labels_needed="evaluate compares against the ground truth (user_id,is_fraud[,ring_id])")
     comparison = compare_systems(
         graph, graph.labels, split=args.split, test_size=args.test_size, missing_label_share=args.missing_label_share,

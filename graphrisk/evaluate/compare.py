@@ -16,12 +16,9 @@ from graphrisk.evaluate.baselines import BASELINES, baseline_scores
 from graphrisk.evaluate.metrics import detection_metrics
 from graphrisk.graph.transaction_graph import TransactionGraph
 from graphrisk.io.writers import writable, write_table
-from graphrisk.model.splits import ring_aware_split, temporal_split
+from graphrisk.model.splits import SPLITS, ring_aware_split, temporal_split
 
 __all__ = ["compare_systems", "Comparison", "SPLITS", "hide_fraud_labels"]
-
-#: Split kinds: whole rings at random, or the accounts that appear last.
-SPLITS = ("ring", "temporal")
 
 #: Name of the graphrisk detector in the result tables.
 DETECTOR = "graphrisk_gnn"

@@ -15,7 +15,10 @@ import pandas as pd
 
 from graphrisk.errors import InputError
 
-__all__ = ["ring_aware_split", "group_split", "temporal_split"]
+__all__ = ["ring_aware_split", "group_split", "temporal_split", "SPLITS"]
+
+#: Split kinds: whole rings at random, or the accounts that appear last.
+SPLITS = ("ring", "temporal")
 
 
 def _check_test_size(test_size: float) -> None:

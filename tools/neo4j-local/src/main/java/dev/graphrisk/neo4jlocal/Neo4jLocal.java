@@ -1,10 +1,18 @@
 package dev.graphrisk.neo4jlocal;
 
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.neo4j.cli.AdminTool;
+import org.neo4j.cli.ExecutionContext;
 import org.neo4j.configuration.GraphDatabaseInternalSettings;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
@@ -15,15 +23,23 @@ import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.io.ByteUnit;
+import org.neo4j.io.fs.DefaultFileSystemAbstraction;
 
 /**
  * Runs an embedded Neo4j Community 5.26 with a Bolt connector on 127.0.0.1, for tests and
  * development.
  *
- * <p>Usage: {@code Neo4jLocal --home DIR --port N}. When database "neo4j" is available it prints
- * exactly one line {@code NEO4J-LOCAL READY bolt://127.0.0.1:PORT} on stdout and then blocks until
- * the JVM is asked to stop (SIGTERM/SIGINT), at which point a shutdown hook shuts the DBMS down
- * cleanly.
+ * <p>Usage: {@code Neo4jLocal --home DIR --port N [--control DIR]}. When database "neo4j" is
+ * available it prints exactly one line {@code NEO4J-LOCAL READY bolt://127.0.0.1:PORT} on stdout and
+ * then blocks until the JVM is asked to stop (SIGTERM/SIGINT), at which point a shutdown hook shuts
+ * the DBMS down cleanly.
+ *
+ * <p>With {@code --control DIR} it also runs Neo4j's bulk importer in this JVM on request: when the
+ * file {@code DIR/import.request} appears (the importer's arguments, NUL-separated), it shuts the
+ * DBMS down, runs {@code neo4j-admin database import full ARGS} ({@link AdminTool}, output in
+ * {@code DIR/import.output}), starts the DBMS again on the same port and writes the importer's exit
+ * status into {@code DIR/import.status}. One JVM instead of three (server, importer, server) saves
+ * two JVM starts and keeps the server's code warm for the first queries after the import.
  *
  * <p>Authentication is disabled on purpose: the instance is a throwaway store bound to the loopback
  * interface only, so only processes on this machine can reach it. Never bind it elsewhere.
@@ -33,6 +49,7 @@ public final class Neo4jLocal {
     private static final String HOST = "127.0.0.1";
     private static final String DATABASE = "neo4j";
     private static final Duration AVAILABLE_TIMEOUT = Duration.ofMinutes(5);
+    private static final long CONTROL_POLL_MS = 100;
 
     /** Set once the DBMS is built, so the error path can still shut it down. */
     private static volatile DatabaseManagementService dbms;
@@ -59,6 +76,7 @@ public final class Neo4jLocal {
 
     private static void run(String[] args) throws Exception {
         Path home = null;
+        Path control = null;
         int port = -1;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -68,6 +86,7 @@ public final class Neo4jLocal {
             switch (arg) {
                 case "--home" -> home = Path.of(args[++i]).toAbsolutePath();
                 case "--port" -> port = parsePort(args[++i]);
+                case "--control" -> control = Path.of(args[++i]).toAbsolutePath();
                 default -> throw new IllegalArgumentException("unknown argument " + arg + usage());
             }
         }
@@ -81,11 +100,26 @@ public final class Neo4jLocal {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 dbms.shutdown();
+            } catch (RuntimeException e) {
+                // already shut down for an import: nothing left to close
+                System.err.println("neo4j-local: shutdown: " + describe(e));
             } finally {
                 stopped.countDown();
             }
         }, "neo4j-local-shutdown"));
 
+        awaitAvailable(port);
+
+        // Block until the shutdown hook has run, serving import requests meanwhile.
+        long pollMs = control == null ? TimeUnit.HOURS.toMillis(1) : CONTROL_POLL_MS;
+        while (!stopped.await(pollMs, TimeUnit.MILLISECONDS)) {
+            if (control != null && Files.exists(control.resolve("import.request"))) {
+                serveImport(home, port, control);
+            }
+        }
+    }
+
+    private static void awaitAvailable(int port) {
         GraphDatabaseService db = dbms.database(DATABASE);
         if (!db.isAvailable(AVAILABLE_TIMEOUT.toMillis())) {
             throw new IllegalStateException("database '" + DATABASE + "' not available after "
@@ -93,11 +127,45 @@ public final class Neo4jLocal {
         }
         System.out.println("NEO4J-LOCAL READY bolt://" + HOST + ":" + port);
         System.out.flush();
+    }
 
-        // Block until the shutdown hook has run.
-        while (!stopped.await(1, TimeUnit.HOURS)) {
-            // keep waiting
+    /**
+     * Shut the DBMS down, run the importer on {@code home} with the requested arguments, start the
+     * DBMS again and write the importer's exit status. The DBMS is started again whatever the
+     * importer did; if it does not come back, {@link #main} reports the error and the JVM exits.
+     */
+    private static void serveImport(Path home, int port, Path control) throws IOException {
+        Path request = control.resolve("import.request");
+        List<String> arguments = new ArrayList<>(List.of("database", "import", "full"));
+        for (String argument : Files.readString(request, StandardCharsets.UTF_8).split("\0")) {
+            if (!argument.isEmpty()) {
+                arguments.add(argument);
+            }
         }
+        Files.delete(request);
+        System.out.println("NEO4J-LOCAL IMPORT " + String.join(" ", arguments.subList(3, arguments.size())));
+        System.out.flush();
+        dbms.shutdown();
+        int status;
+        Path conf = home.resolve("conf");
+        Files.createDirectories(conf);
+        try (PrintStream output = new PrintStream(
+                        Files.newOutputStream(control.resolve("import.output")), true, StandardCharsets.UTF_8);
+                DefaultFileSystemAbstraction fs = new DefaultFileSystemAbstraction()) {
+            try {
+                status = AdminTool.execute(new ExecutionContext(home, conf, output, output, fs),
+                        arguments.toArray(String[]::new));
+            } catch (RuntimeException e) {
+                output.println("neo4j-local: the importer failed: " + describe(e));
+                status = 1;
+            }
+        }
+        dbms = start(home, port);
+        awaitAvailable(port);
+        Path written = control.resolve("import.status.tmp");
+        Files.writeString(written, status + "\n", StandardCharsets.UTF_8);
+        Files.move(written, control.resolve("import.status"), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static DatabaseManagementService start(Path home, int port) {
@@ -142,7 +210,7 @@ public final class Neo4jLocal {
     }
 
     private static String usage() {
-        return " (usage: Neo4jLocal --home DIR --port N)";
+        return " (usage: Neo4jLocal --home DIR --port N [--control DIR])";
     }
 
     /** One line: the exception chain's messages, outermost first. */
