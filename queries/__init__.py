@@ -10,7 +10,7 @@ comment lines, which :func:`~graphrisk.queries.header.parse_query` reads::
     // by more than $max_hub accounts (kiosks, shared terminals) are ignored.
     //
     // Parameters:
-    //   $user_id  STRING   the account to start from (required)
+    //   $user_id  STRING   the account to start from (must exist: user) (required)
     //   $max_hub  INTEGER  ignore identifiers used by more accounts than this
     //                      (default 50)
     //
@@ -28,7 +28,22 @@ The header rules:
   description ends with ``(required)``, ``(optional)`` (no default: the query treats a
   missing value as "no filter") or ``(default VALUE)``, with ``VALUE`` written as on the
   command line. A query without parameters says ``(none)``.
+* A parameter that names a ring or an account carries ``(must exist: ring)`` or
+  ``(must exist: user)`` in its description, before the final tag. Before the query
+  runs, the value is looked up with a parameterised read query
+  (:mod:`graphrisk.queries.entities`); an unknown id stops with ``not found: ring R1``
+  (``graphrisk query`` prints it as one error line and exits with status 1) instead of an
+  empty answer. An optional parameter left out is not looked up.
 * ``Example:`` shows one or more command lines.
+
+``graphrisk query --file PATH`` reads a custom file's header by the same rules, more
+leniently: the header may be missing (the file name is then the title) or have only
+some sections; a ``Parameters:`` section is needed only when the Cypher uses
+``$parameters``, and must declare each one it uses (types, tags and ``must exist``
+work as above); parameters declared but unused are allowed. The file is checked to be
+read-only before its header is read. ``--show`` prints a ``:params {...}`` block with
+the typed values (given, else the defaults; ``null`` for a required one not given) and
+then the file, ready to paste into Neo4j Browser.
 
 Types, and how :func:`~graphrisk.queries.values.convert_parameters` reads a command-line value:
 
@@ -62,10 +77,12 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from graphrisk.errors import InputError
+from graphrisk.queries.entities import ENTITY_LOOKUPS, EntityNotFound, check_entities
 from graphrisk.queries.header import QueryInfo, QueryParameter, parse_query
 from graphrisk.queries.read_only import check_read_only
 from graphrisk.queries.scan import used_parameters
@@ -77,6 +94,7 @@ if TYPE_CHECKING:  # the library itself needs no driver
 __all__ = [
     "QueryParameter", "QueryInfo", "PARAMETER_TYPES", "list_queries", "read_query", "describe_query",
     "parse_query", "convert_parameters", "convert_value", "check_read_only", "used_parameters", "run_query",
+    "QueryResult", "run_query_result", "EntityNotFound", "ENTITY_LOOKUPS", "check_entities",
 ]
 
 
@@ -109,8 +127,60 @@ def describe_query(name: str) -> QueryInfo:
     return parse_query(read_query(name), name)
 
 
+@dataclass(frozen=True)
+class QueryResult:
+    """The answer of a query: its column names (known even with no row) and its rows.
+
+    Attributes
+    ----------
+    columns
+        The result's keys, in ``RETURN`` order.
+    rows
+        One dict per record.
+    """
+
+    columns: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def run_query_result(runner: QueryRunner, info: QueryInfo, parameters: Mapping[str, Any]) -> QueryResult:
+    """Check a query is read-only and that the entities it names exist, then run it in a read transaction.
+
+    Parameters
+    ----------
+    runner
+        A :class:`graphrisk.store.runner.QueryRunner`. When it has ``read_with_keys`` (the
+        :class:`~graphrisk.store.runner.Neo4jRunner` does) the columns come from the driver;
+        otherwise from the first row (none when there is no row).
+    info
+        The query.
+    parameters
+        Typed values (from :func:`convert_parameters`).
+
+    Returns
+    -------
+    QueryResult
+
+    Raises
+    ------
+    InputError
+        The text writes (nothing is sent to the server; a ``ValueError`` too).
+    EntityNotFound
+        A ``(must exist: KIND)`` parameter names no ring or account (``not found: ring R1``;
+        an :class:`InputError`). The query itself is not run.
+    """
+    check_read_only(info.text)  # the package's name: tests patch graphrisk.queries.check_read_only
+    check_entities(runner, info, parameters)
+    read_with_keys = getattr(runner, "read_with_keys", None)
+    if read_with_keys is not None:
+        columns, rows = read_with_keys(info.text, dict(parameters))
+        return QueryResult(list(columns), rows)
+    rows = runner.read(info.text, dict(parameters))
+    return QueryResult(list(rows[0]) if rows else [], rows)
+
+
 def run_query(runner: QueryRunner, info: QueryInfo, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Check a query is read-only, then run it in a read transaction.
+    """The rows of :func:`run_query_result`: read-only check, entity check, read transaction.
 
     Parameters
     ----------
@@ -130,6 +200,7 @@ def run_query(runner: QueryRunner, info: QueryInfo, parameters: Mapping[str, Any
     ------
     InputError
         The text writes (nothing is sent to the server; a ``ValueError`` too).
+    EntityNotFound
+        A ``(must exist: KIND)`` parameter names no ring or account.
     """
-    check_read_only(info.text)  # the package's name: tests patch graphrisk.queries.check_read_only
-    return runner.read(info.text, dict(parameters))
+    return run_query_result(runner, info, parameters).rows

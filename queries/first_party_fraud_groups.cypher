@@ -19,7 +19,8 @@
 // Cost: one bounded search per account (or one, with $user_id).
 //
 // Parameters:
-//   $user_id       STRING        only the group reached from this account (optional)
+//   $user_id       STRING        only the group reached from this account
+//                                (must exist: user) (optional)
 //   $types         LIST<STRING>  identifier types that link accounts
 //                                (default device,card,ip,email,phone,address)
 //   $max_hub       INTEGER       identifiers with more accounts link nobody (default 50)

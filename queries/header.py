@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphrisk.errors import InputError
+from graphrisk.queries.entities import ENTITY_LOOKUPS
 from graphrisk.queries.scan import used_parameters
 from graphrisk.queries.values import PARAMETER_TYPES, convert_value
 
@@ -40,6 +41,10 @@ class QueryParameter:
         The query cannot run without it.
     default
         The typed default (``None`` for required or optional parameters).
+    must_exist
+        The kind of entity the value names (``ring``, ``user``) when the description carries
+        ``(must exist: KIND)``: the value is looked up before the query runs
+        (:func:`~graphrisk.queries.entities.check_entities`); ``None`` otherwise.
     """
 
     name: str
@@ -47,6 +52,7 @@ class QueryParameter:
     description: str
     required: bool
     default: Any = None
+    must_exist: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,7 @@ class QueryInfo:
 
 _PARAMETER_LINE = re.compile(r"^\s{2,}\$(\w+)\s+(\S+)\s+(\S.*)$")
 _TAG = re.compile(r"\((required|optional|default\s+([^)]*))\)\s*$")
+_MUST_EXIST = re.compile(r"\(must exist:\s*([^)]*?)\s*\)")
 
 
 def _header_lines(text: str) -> list[str]:
@@ -150,11 +157,23 @@ def _parse_parameters(lines: list[str], name: str) -> tuple[QueryParameter, ...]
                 default = convert_value(tag.group(2).strip(), ptype, pname)
             except ValueError as e:
                 raise InputError(f"query {name!r}: bad default: {e}") from e
-        parameters.append(QueryParameter(pname, ptype, description, tag.group(1) == "required", default))
+        must_exist = _must_exist(description, pname, name)
+        parameters.append(QueryParameter(pname, ptype, description, tag.group(1) == "required", default, must_exist))
     names = [p.name for p in parameters]
     if len(set(names)) != len(names):
         raise InputError(f"query {name!r}: a parameter is declared twice ({', '.join(names)})")
     return tuple(parameters)
+
+
+def _must_exist(description: str, parameter: str, name: str) -> str | None:
+    """The entity kind of a ``(must exist: KIND)`` tag, checked against the known kinds."""
+    tags = _MUST_EXIST.findall(description)
+    if not tags:
+        return None
+    if len(tags) > 1 or tags[0] not in ENTITY_LOOKUPS:
+        raise InputError(f"query {name!r}: parameter ${parameter}: '(must exist: KIND)' takes one of "
+                         f"{', '.join(sorted(ENTITY_LOOKUPS))}, got {', '.join(map(repr, tags))}")
+    return tags[0]
 
 
 def _paragraph(lines: list[str]) -> str:

@@ -6,12 +6,13 @@
 // recruiting or re-registering. One row per account and ring, with the shared
 // identifiers ("device:d1") and the members they lead to; most shared first.
 // Identifiers used by more than $max_hub accounts are ignored. Accounts with no
-// timestamp on any relationship are left out (their age is unknown).
+// timestamp on any relationship are left out (their age is unknown). Each account's
+// current verdict (verdict, verdict_by, verdict_at) is shown; null before any review.
 //
 // Parameters:
 //   $since    DATETIME  first activity at or after this counts as new: ISO 8601 date
 //                       or date-time, UTC when no zone is given (required)
-//   $ring_id  STRING    only this ring (optional)
+//   $ring_id  STRING    only this ring (must exist: ring) (optional)
 //   $max_hub  INTEGER   ignore identifiers used by more accounts than this (default 50)
 //
 // Example:
@@ -41,5 +42,6 @@ ORDER BY member_id
 WITH ring, u, first_activity, shared_entities, collect(DISTINCT member_id) AS linked_members
 RETURN u.user_id AS user_id, ring.ring_id AS ring_id, first_activity, shared_entities,
        size(shared_entities) AS shared_count, linked_members, u.risk_score AS risk_score,
-       u.flagged AS flagged, u.ring_id AS own_ring_id
+       u.flagged AS flagged, u.ring_id AS own_ring_id,
+       u.verdict AS verdict, u.verdict_by AS verdict_by, u.verdict_at AS verdict_at
 ORDER BY shared_count DESC, first_activity DESC, user_id, ring_id

@@ -5,10 +5,11 @@
 // merge, -2 for a ring merged into one of those...), the ring itself ("self", 0), and
 // the rings it was merged into ("successor", 1, 2...). Each with its status, stored
 // size and score, dates, where it went (merged_into, merged_at from its MERGED_INTO
-// relationship) and its members now.
+// relationship), the span of its members' activity in the data (first_seen,
+// last_seen) and its members now.
 //
 // Parameters:
-//   $ring_id  STRING  the ring (required)
+//   $ring_id  STRING  the ring (must exist: ring) (required)
 //
 // Example:
 //   graphrisk query ring_history --param ring_id=R1
@@ -26,7 +27,8 @@ CALL (ring) {
 }
 OPTIONAL MATCH (r)-[step:MERGED_INTO]->(next:Ring)
 RETURN r.ring_id AS ring_id, relation, distance, r.status AS status, r.size AS size, r.score AS score,
-       r.exposure AS exposure, r.created_at AS created_at, r.updated_at AS updated_at,
+       r.exposure AS exposure, r.first_seen AS first_seen, r.last_seen AS last_seen, r.scored_at AS scored_at,
+       r.created_at AS created_at, r.updated_at AS updated_at,
        next.ring_id AS merged_into, step.at AS merged_at,
        COUNT { (:User)-[:MEMBER_OF]->(r) } AS members_now
 ORDER BY distance, ring_id

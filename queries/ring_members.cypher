@@ -3,10 +3,11 @@
 // One row per member of $ring_id (through MEMBER_OF), most risky first: its risk
 // score, flag and reasons, when it joined, the identifiers it shares with other
 // members ("device:d1"), what it paid to merchants, and what it sent to and received
-// from other members.
+// from other members, and its current verdict (verdict, verdict_by, verdict_at;
+// null before any review). An unknown $ring_id is an error ("not found: ring ...").
 //
 // Parameters:
-//   $ring_id  STRING  the ring (required)
+//   $ring_id  STRING  the ring (must exist: ring) (required)
 //
 // Example:
 //   graphrisk query ring_members --param ring_id=R1
@@ -39,5 +40,6 @@ CALL (m, members) {
   RETURN toFloat(sum(s.amount)) AS received_from_members
 }
 RETURN m.user_id AS user_id, m.risk_score AS risk_score, m.flagged AS flagged, m.risk_reasons AS risk_reasons,
+       m.verdict AS verdict, m.verdict_by AS verdict_by, m.verdict_at AS verdict_at,
        since, shared_with_members, paid_amount, sent_to_members, received_from_members
 ORDER BY coalesce(risk_score, -1.0) DESC, user_id

@@ -5,10 +5,13 @@
 // risk, the identifiers and merchants at least two members used (named like
 // "device:d1" or "merchant:m1", most used first), what the members paid to merchants
 // (exposure_paid: the sum of their PAID amounts), sent to and received from accounts
-// outside the ring. No row: no ring has that id.
+// outside the ring. Times: first_seen and last_seen span the members' own activity
+// in the data (their transactions and identifier uses), scored_at is when scoring
+// last wrote the ring, created_at when it first did. An unknown $ring_id is an error
+// ("not found: ring ..."), not an empty answer.
 //
 // Parameters:
-//   $ring_id  STRING  the ring (required)
+//   $ring_id  STRING  the ring (must exist: ring) (required)
 //
 // Example:
 //   graphrisk query ring_summary --param ring_id=R1
@@ -50,5 +53,6 @@ RETURN ring.ring_id AS ring_id, ring.status AS status, ring.size AS size, size(m
        [m IN members | m.user_id] AS members, ring.score AS score, mean_risk,
        ring.exposure AS exposure, exposure_paid, sent_out, received_in,
        shared_entities, ring.shared_entities AS stored_shared_entities,
+       ring.first_seen AS first_seen, ring.last_seen AS last_seen, ring.scored_at AS scored_at,
        ring.created_at AS created_at, ring.updated_at AS updated_at, ring.grown_at AS grown_at,
        ring.merged_into AS merged_into, ring.model_version AS model_version

@@ -1,7 +1,8 @@
 // Merchants with an unusual share of high-risk payers
 //
 // For each merchant with at least $min_payers paying accounts: how many payers are
-// high-risk (flagged by the model, or with risk_score at least $min_score when given),
+// high-risk (flagged by the model; with $min_score given, a risk_score of at least
+// $min_score instead, flagged or not),
 // their share against the share among all paying accounts (base_share), the lift
 // (share / base_share) and a binomial z-score ((high-risk payers - expected) /
 // standard deviation under base_share), and the amounts they paid. Merchants with a
@@ -10,8 +11,8 @@
 //
 // Parameters:
 //   $min_payers  INTEGER  fewest paying accounts for a merchant to be judged (default 10)
-//   $min_score   FLOAT    a payer with at least this risk_score counts as high-risk
-//                         even if not flagged (optional)
+//   $min_score   FLOAT    high-risk means a risk_score of at least this, instead of
+//                         flagged (optional)
 //   $min_lift    FLOAT    smallest lift reported (default 2.0)
 //   $limit       INTEGER  merchants to return (default 25)
 //
@@ -20,14 +21,14 @@
 MATCH (u:User)
 WHERE EXISTS { (u)-[:PAID]->(:Merchant) }
 WITH count(u) AS all_payers,
-     count(CASE WHEN u.flagged = true OR u.risk_score >= $min_score THEN 1 END) AS all_risky
+     count(CASE WHEN ($min_score IS NULL AND u.flagged = true) OR u.risk_score >= $min_score THEN 1 END) AS all_risky
 WHERE all_risky > 0
 WITH toFloat(all_risky) / all_payers AS base_share
 MATCH (m:Merchant)<-[p:PAID]-(u:User)
 WITH m, base_share, count(u) AS payers,
-     count(CASE WHEN u.flagged = true OR u.risk_score >= $min_score THEN 1 END) AS risky_payers,
+     count(CASE WHEN ($min_score IS NULL AND u.flagged = true) OR u.risk_score >= $min_score THEN 1 END) AS risky_payers,
      sum(p.amount) AS amount,
-     sum(CASE WHEN u.flagged = true OR u.risk_score >= $min_score THEN p.amount ELSE 0.0 END) AS risky_amount
+     sum(CASE WHEN ($min_score IS NULL AND u.flagged = true) OR u.risk_score >= $min_score THEN p.amount ELSE 0.0 END) AS risky_amount
 WHERE payers >= coalesce($min_payers, 10) AND risky_payers > 0
 WITH m, base_share, payers, risky_payers, amount, risky_amount,
      toFloat(risky_payers) / payers AS share,

@@ -6,7 +6,7 @@
 // everybody. Identifier names read "Label:key" (for example "Device:d1").
 //
 // Parameters:
-//   $user_id  STRING   the account to start from (required)
+//   $user_id  STRING   the account to start from (must exist: user) (required)
 //   $max_hub  INTEGER  ignore identifiers used by more accounts than this
 //                      (default 50)
 //

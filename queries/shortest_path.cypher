@@ -9,11 +9,12 @@
 // shortestPath searches (predicates over nodes(p) and relationships(p)), so they
 // change which path is found, not just whether it is shown. The search is bounded at
 // 10 relationships (a literal: Cypher takes no parameter there); $max_hops lowers it.
-// No row: the accounts are not connected within these limits (or are the same).
+// No row: the accounts are not connected within these limits (or are the same);
+// an unknown account is an error ("not found: user ...").
 //
 // Parameters:
-//   $from_user  STRING        one account (required)
-//   $to_user    STRING        the other account (required)
+//   $from_user  STRING        one account (must exist: user) (required)
+//   $to_user    STRING        the other account (must exist: user) (required)
 //   $max_hub    INTEGER       never cross identifiers or merchants with more users
 //                             than this (default 50)
 //   $max_hops   INTEGER       longest path reported, in relationships, at most 10

@@ -3,7 +3,8 @@
 // The $limit accounts with the highest risk_score written by scoring (at least
 // $min_score; only flagged ones when $flagged_only), each with its ring and reasons,
 // the devices it used (most transactions first) and the merchants it paid (largest
-// total first), at most $max_items of each, and the full counts.
+// total first), at most $max_items of each, the full counts, and its current
+// verdict (verdict, verdict_by, verdict_at; null before any review).
 //
 // Parameters:
 //   $limit         INTEGER  accounts to return (default 25)
@@ -30,7 +31,7 @@ CALL (u) {
   RETURN collect(m.merchant_id) AS merchants, toFloat(sum(p.amount)) AS paid_amount
 }
 RETURN u.user_id AS user_id, u.risk_score AS risk_score, u.flagged AS flagged, u.ring_id AS ring_id,
-       u.risk_reasons AS risk_reasons,
+       u.risk_reasons AS risk_reasons, u.verdict AS verdict, u.verdict_by AS verdict_by, u.verdict_at AS verdict_at,
        devices[..coalesce($max_items, 5)] AS devices, size(devices) AS device_count,
        merchants[..coalesce($max_items, 5)] AS merchants, size(merchants) AS merchant_count, paid_amount
 ORDER BY risk_score DESC, user_id

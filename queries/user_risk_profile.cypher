@@ -5,10 +5,12 @@
 // is a member of, what it used and paid (identifiers as "device:d1", merchant count,
 // amounts paid, sent and received), when it was first and last active, and the
 // flagged accounts it shares an identifier with (identifiers used by more than
-// $max_hub accounts ignored). No row: no such account.
+// $max_hub accounts ignored), and its current verdict (verdict, verdict_by,
+// verdict_at; null before any review). An unknown $user_id is an error
+// ("not found: user ..."), not an empty answer.
 //
 // Parameters:
-//   $user_id  STRING   the account (required)
+//   $user_id  STRING   the account (must exist: user) (required)
 //   $max_hub  INTEGER  ignore identifiers used by more accounts than this (default 50)
 //
 // Example:
@@ -51,8 +53,10 @@ CALL (u) {
   RETURN collect(other.user_id) AS flagged_neighbours
 }
 RETURN u.user_id AS user_id, u.risk_score AS risk_score, u.flagged AS flagged, u.risk_reasons AS risk_reasons,
+       u.verdict AS verdict, u.verdict_by AS verdict_by, u.verdict_at AS verdict_at,
        u.scored_at AS scored_at, u.model_version AS model_version,
        u.ring_id AS ring_id, ring.status AS ring_status, ring.size AS ring_size, ring.score AS ring_score,
+       ring.first_seen AS ring_first_seen, ring.last_seen AS ring_last_seen,
        membership.since AS member_since, member_of,
        identifiers, merchants, paid_amount, sent_amount, received_amount, first_activity, last_activity,
        flagged_neighbours

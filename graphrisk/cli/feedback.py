@@ -80,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
     result = resolve_verdicts(table.verdicts, known_users=known)
     write_table(result.labels, args.out)
     rejects = _rejects(table, result, input_rejects)
-    _write_rejects(rejects, args.rejects)
+    if len(rejects):  # no rejects: no file (the summary says "rejects: none")
+        _write_rejects(rejects, args.rejects)
     if args.conflicts:
         write_table(result.conflicts, args.conflicts)
     print("\n".join(count_lines(table, result, checked_in=checked_in)))
@@ -88,8 +89,11 @@ def run(args: argparse.Namespace) -> int:
           f"-> {args.out}")
     _print_conflicts(result, args.conflicts)
     inputs = "" if input_rejects is None else f" and {len(input_rejects):,} input rows"
-    print(f"rejects: {len(table.rejects) + len(result.unknown):,} verdict rows ({len(table.rejects):,} bad, "
-          f"{len(result.unknown):,} on unknown users){inputs}, with reasons in {args.rejects}")
+    if not len(rejects):
+        print("rejects: none")
+    else:
+        print(f"rejects: {len(table.rejects) + len(result.unknown):,} verdict rows ({len(table.rejects):,} bad, "
+              f"{len(result.unknown):,} on unknown users){inputs}, with reasons in {args.rejects}")
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from graphrisk.cli.driver_log import deadlock_retries
 from graphrisk.cli.options import (
     add_graph_input_options,
     add_neo4j_options,
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             runner, graph, batch_size=args.batch_size, workers=args.workers,
             keep_transactions=args.keep_transactions, progress=progress,
         )
-    print(store_summary(stored, report.tables[0].rows_loaded))
+    print(store_summary(stored, report.tables[0].rows_loaded, deadlock_retries=deadlock_retries()))
     return 0
 
 

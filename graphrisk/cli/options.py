@@ -267,7 +267,8 @@ def graph_input(
     with stage_bars(progress) as callback:
         graph, report = build_graph(**tables, keep_transactions=keep_transactions, chunk_rows=args.chunk_rows,
                                     progress=callback)
-    report.write_rejects(args.rejects)
+    if report.rows_rejected:  # no rejects: no file (the summary says "rejects: none")
+        report.write_rejects(args.rejects)
     print(input_summary(report, args.rejects))
     print(graph_summary(graph))
     if labels_needed:

@@ -14,7 +14,6 @@ import datetime as dt
 import io
 import json
 import math
-import re
 import sys
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -31,11 +30,13 @@ from graphrisk.queries import (
     describe_query,
     list_queries,
     parse_query,
-    run_query,
+    run_query_result,
 )
+from graphrisk.queries.values import convert_value
 from graphrisk.store.runner import connect
 
-__all__ = ["add_parser", "run", "query_listing", "plain_value", "render_rows"]
+__all__ = ["add_parser", "run", "query_listing", "plain_value", "render_rows", "show_parameters", "params_block",
+           "iso_time"]
 
 FORMATS = ("table", "csv", "json")
 
@@ -66,7 +67,9 @@ def add_parser(commands) -> None:
     parser.add_argument("--param", action="append", default=[], type=_key_value, metavar="KEY=VALUE",
                         help="a query parameter, as many times as needed (lists: comma-separated)")
     parser.add_argument("--list", action="store_true", help="list the shipped queries with their parameters")
-    parser.add_argument("--show", action="store_true", help="print the query (header and Cypher) instead of running it")
+    parser.add_argument("--show", action="store_true",
+                        help="print a ':params {...}' block with the parameter values, then the query (header and "
+                        "Cypher), ready to paste into Neo4j Browser, instead of running it")
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: %(default)s)")
     parser.add_argument("--limit", type=positive_rows, metavar="N", help="print at most N rows")
     add_neo4j_options(parser)
@@ -82,16 +85,19 @@ def run(args: argparse.Namespace) -> int:
         return 0
     info = _resolve(args)
     if args.show:
+        print(params_block(show_parameters(info, _param_values(args.param))))
+        print()
         print(info.text.rstrip("\n"))
         return 0
     _refuse_writes(info.text, info.name)
     parameters = convert_parameters(info, _param_values(args.param))
     with connect(neo4j_config(args)) as runner:
-        rows = run_query(runner, info, parameters)
+        result = run_query_result(runner, info, parameters)
+    rows = result.rows
     shown = rows if args.limit is None else rows[: args.limit]
     if len(shown) < len(rows):
         print(f"showing {len(shown):,} of {len(rows):,} rows (--limit {args.limit})", file=sys.stderr)
-    output = render_rows(shown, args.format)
+    output = render_rows(shown, args.format, columns=result.columns)
     if output:
         print(output)
     if args.format == "table" and rows:
@@ -163,28 +169,114 @@ def query_listing() -> str:
     return "\n".join(lines)
 
 
+# --- --show: a :params block for Neo4j Browser ----------------------------------------------------
+
+
+def show_parameters(info: QueryInfo, values: Mapping[str, str]) -> dict[str, Any]:
+    """The parameters ``--show`` prints: every declared one, typed; a required one not given is ``None``.
+
+    Raises
+    ------
+    InputError
+        An unknown parameter or a value of the wrong type (as :func:`convert_parameters`).
+    """
+    for key in values:
+        info.parameter(key)
+    typed: dict[str, Any] = {}
+    for parameter in info.parameters:
+        text = values.get(parameter.name)
+        typed[parameter.name] = (parameter.default if text is None or not text.strip()
+                                 else convert_value(text, parameter.type, parameter.name))
+    return typed
+
+
+def _cypher_literal(value: Any) -> str:
+    """A typed parameter value as a Cypher literal (``:params`` evaluates its map as Cypher)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return f"datetime({json.dumps(iso_time(value))})"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_cypher_literal(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # "..." with \" \\ \n escapes: a Cypher string literal too
+
+
+def params_block(parameters: Mapping[str, Any]) -> str:
+    """``:params {name: value, ...}`` for Neo4j Browser, one parameter per line.
+
+    Examples
+    --------
+    >>> print(params_block({"user_id": "u5", "max_hub": 50}))
+    :params {
+      user_id: "u5",
+      max_hub: 50
+    }
+    >>> params_block({})
+    ':params {}'
+    """
+    if not parameters:
+        return ":params {}"
+    lines = [f"  {name}: {_cypher_literal(value)}" for name, value in parameters.items()]
+    return ":params {\n" + ",\n".join(lines) + "\n}"
+
+
 # --- values and output -------------------------------------------------------------------------
+
+
+def iso_time(value: Any) -> str:
+    """A date-time as ISO 8601: in UTC with a ``Z`` when it has a zone, whole seconds unless it has a fraction.
+
+    The one way every output format writes a time (a ``neo4j.time.DateTime`` or a
+    :class:`datetime.datetime`); a local date-time (no zone) keeps its digits and gets no ``Z``.
+
+    Examples
+    --------
+    >>> import neo4j.time, datetime
+    >>> iso_time(neo4j.time.DateTime(2024, 3, 1, 12, 0, 0, tzinfo=datetime.timezone.utc))
+    '2024-03-01T12:00:00Z'
+    >>> iso_time(datetime.datetime(2024, 3, 1, 9, 30, 0, 500000, tzinfo=datetime.timezone(datetime.timedelta(hours=2))))
+    '2024-03-01T07:30:00.5Z'
+    """
+    zoned = value.tzinfo is not None and value.utcoffset() is not None
+    if zoned:
+        value = value.astimezone(dt.timezone.utc)
+    nanos = getattr(value, "nanosecond", None)
+    if nanos is None:
+        nanos = value.microsecond * 1000
+    text = f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+    if nanos:
+        text += "." + f"{nanos:09d}".rstrip("0")
+    return text + ("Z" if zoned else "")
 
 
 def plain_value(value: Any) -> Any:
     """A query result value as plain JSON-ready data.
 
-    Neo4j temporal values become ISO 8601 text (``DateTime.iso_format()``), lists and
-    maps are converted item by item, non-finite floats become ``None``.
+    Date-times become ISO 8601 text in UTC (:func:`iso_time`, ``2024-03-01T12:00:00Z``),
+    other temporal values their ISO 8601 text, lists and maps are converted item by item,
+    non-finite floats become ``None``.
 
     Examples
     --------
-    >>> import neo4j.time
-    >>> plain_value({"at": neo4j.time.DateTime(2024, 3, 1, 12, 0, 0), "ids": ("u1", "u2")})
-    {'at': '2024-03-01T12:00:00.000000000', 'ids': ['u1', 'u2']}
+    >>> import neo4j.time, datetime
+    >>> at = neo4j.time.DateTime(2024, 3, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
+    >>> plain_value({"at": at, "ids": ("u1", "u2")})
+    {'at': '2024-03-01T12:00:00Z', 'ids': ['u1', 'u2']}
     """
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    if hasattr(value, "iso_format"):  # neo4j.time.DateTime, Date, Time, Duration
+    if isinstance(value, dt.datetime) or (hasattr(value, "iso_format") and hasattr(value, "hour")
+                                          and hasattr(value, "year")):  # neo4j.time.DateTime
+        return iso_time(value)
+    if hasattr(value, "iso_format"):  # neo4j.time.Date, Time, Duration
         return value.iso_format()
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+    if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, Mapping):
         return {str(k): plain_value(v) for k, v in value.items()}
@@ -211,32 +303,30 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-_ZERO_FRACTION = re.compile(r"(T\d\d:\d\d:\d\d)\.0+(?=$|[+-Z])")
-
-
-def _table_cell(value: Any) -> str:
-    """One value as table text: like csv, with zero fractions of seconds and UTC shortened."""
-    if hasattr(value, "iso_format") and hasattr(value, "hour") and hasattr(value, "year"):  # a DateTime
-        text = _ZERO_FRACTION.sub(r"\1", value.iso_format())
-        return text[: -len("+00:00")] + "Z" if text.endswith("+00:00") else text
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_table_cell(v) for v in value)
-    return _cell(value)
-
-
 def _shorten(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 3] + "..."
 
 
-def render_rows(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
+def render_rows(rows: Sequence[Mapping[str, Any]], fmt: str, *, columns: Sequence[str] | None = None) -> str:
     """The rows as ``table``, ``csv`` or ``json`` text.
 
-    ``json`` is an array of objects; ``csv`` writes lists and maps as JSON text and
-    temporal values in full ISO 8601. The ``table`` aligns columns, shows lists
-    comma-separated, writes ``2024-03-01T09:30:00Z`` for a whole-second UTC time, cuts cells
-    at :data:`MAX_CELL` characters, and shows a single row of more than
-    :data:`VERTICAL_COLUMNS` columns as one ``name  value`` line per column.
+    ``json`` is an array of objects (``[]`` for no row); ``csv`` writes lists and maps as
+    JSON text, and its header line even when there is no row; the ``table`` aligns
+    columns, shows lists comma-separated, cuts cells at :data:`MAX_CELL` characters, and
+    shows a single row of more than :data:`VERTICAL_COLUMNS` columns as one
+    ``name  value`` line per column. Every format writes a date-time the same way, in UTC
+    (:func:`iso_time`, ``2024-03-01T09:30:00Z``).
+
+    Parameters
+    ----------
+    rows
+        The records.
+    fmt
+        ``table``, ``csv`` or ``json``.
+    columns
+        The column names, in order (the driver knows them even with no row); default:
+        the keys of the first row.
 
     Raises
     ------
@@ -252,22 +342,26 @@ def render_rows(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
     >>> print(render_rows([{"user_id": "u6", "shared": ["Device:dX"]}], "csv"))
     user_id,shared
     u6,"[""Device:dX""]"
+    >>> print(render_rows([], "csv", columns=["user_id", "shared"]))
+    user_id,shared
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if fmt == "json":
         return json.dumps([plain_value(dict(row)) for row in rows], indent=2, ensure_ascii=False, allow_nan=False)
-    if not rows:
-        return "(no rows)" if fmt == "table" else ""
-    columns = list(rows[0])
+    columns = list(columns) if columns is not None else (list(rows[0]) if rows else [])
     if fmt == "csv":
+        if not columns:
+            return ""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
             writer.writerow([_csv_cell(row.get(c)) for c in columns])
         return out.getvalue().rstrip("\n")
-    cells = [[_shorten(_table_cell(row.get(c))) for c in columns] for row in rows]
+    if not rows:
+        return "(no rows)"
+    cells = [[_shorten(_cell(row.get(c))) for c in columns] for row in rows]
     if len(rows) == 1 and len(columns) > VERTICAL_COLUMNS:  # one wide record: a name per line
         width = max(len(c) for c in columns)
         return "\n".join(f"{c:<{width}}  {text}".rstrip() for c, text in zip(columns, cells[0]))

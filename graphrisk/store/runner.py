@@ -28,10 +28,22 @@ from neo4j.exceptions import AuthError, DriverError, IncompleteCommit, Neo4jErro
 from graphrisk.errors import StoreError, StoreUnavailable
 from graphrisk.store.config import Neo4jConfig
 
-__all__ = ["QueryRunner", "Neo4jRunner", "connect", "TX_METADATA"]
+__all__ = ["QueryRunner", "Neo4jRunner", "connect", "TX_METADATA", "NOTIFICATION_SETTINGS"]
 
 #: Metadata attached to every transaction graphrisk runs.
 TX_METADATA: dict[str, str] = {"app": "graphrisk", "version": "0.1.0"}
+
+#: What the server is asked to notify (the driver's own notification settings). Only
+#: warnings, and not those about a query's own shape: an unknown label, type or property
+#: (UNRECOGNIZED: a graph without fraud labels has no ``fraud_count``), a cartesian product
+#: or an unbounded path (PERFORMANCE), a planner hint (HINT), or the other GENERIC and
+#: TOPOLOGY notices. Deprecations, security, unsupported features and schema warnings
+#: still come through, as one line each on the CLI (:mod:`graphrisk.cli.driver_log`).
+NOTIFICATION_SETTINGS: dict[str, Any] = {
+    "notifications_min_severity": "WARNING",
+    "notifications_disabled_classifications": ["UNRECOGNIZED", "PERFORMANCE", "HINT", "GENERIC", "TOPOLOGY"],
+    "warn_notification_severity": "OFF",
+}
 
 #: How many times a write whose commit was cut off is run again (each run has its own retry bound).
 INCOMPLETE_COMMIT_RERUNS = 3
@@ -82,6 +94,24 @@ class Neo4jRunner:
             return [record.data() for record in tx.run(query, dict(parameters or {}))]
 
         return work
+
+    def read_with_keys(
+        self, query: str, parameters: Mapping[str, Any] | None = None
+    ) -> tuple[list[str], list[dict[str, Any]]]:
+        """Like :meth:`read`, with the result's column names too (known even when no row comes back).
+
+        Raises
+        ------
+        StoreError
+            As :meth:`write`.
+        """
+        @neo4j.unit_of_work(metadata=TX_METADATA)
+        def work(tx: neo4j.ManagedTransaction) -> tuple[list[str], list[dict[str, Any]]]:
+            result = tx.run(query, dict(parameters or {}))
+            rows = [record.data() for record in result]
+            return list(result.keys()), rows
+
+        return self._managed(lambda session: session.execute_read(work), {"default_access_mode": neo4j.READ_ACCESS})
 
     def write(self, query: str, parameters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run ``query`` in a managed write transaction (retried on transient errors and lost connections).
@@ -155,7 +185,7 @@ def connect(config: Neo4jConfig) -> Iterator[Neo4jRunner]:
     """
     try:
         driver = neo4j.GraphDatabase.driver(
-            config.uri, auth=config.auth, max_transaction_retry_time=config.retry_seconds
+            config.uri, auth=config.auth, max_transaction_retry_time=config.retry_seconds, **NOTIFICATION_SETTINGS
         )
     except (ValueError, neo4j.exceptions.ConfigurationError) as e:
         raise StoreError(f"invalid Neo4j URI {config.uri!r}: {e}") from e

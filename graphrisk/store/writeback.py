@@ -5,11 +5,15 @@ What a scoring run writes (every value a query parameter):
 * on each scored ``(:User)``: ``risk_score``, ``flagged``, ``ring_id`` (``null`` outside a
   ring), ``risk_reasons`` (list), ``scored_at``, ``model_version`` and ``score_run``;
 * one ``(:Ring {ring_id, size, score, exposure, shared_entities, members, status,
-  created_at, updated_at, grown_at, model_version})`` per ring, with
+  first_seen, last_seen, scored_at, created_at, updated_at, grown_at, model_version})`` per
+  ring, with
   ``(:User)-[:MEMBER_OF {since}]->(:Ring)``; rings are *updated*, not rebuilt: a ring keeps
   its id as it grows, merged rings get ``status = 'merged'``, ``merged_into`` and
   ``(:Ring)-[:MERGED_INTO {at}]->(:Ring)``, rings no longer found get ``status =
-  'dissolved'`` (see :mod:`graphrisk.store.ring_plan`);
+  'dissolved'`` (see :mod:`graphrisk.store.ring_plan`). ``first_seen``/``last_seen`` are the
+  data's own time span: the earliest ``first_seen`` and latest ``last_seen`` of the members'
+  USED, PAID and SENT relationships; ``scored_at`` is when this run scored it (``created_at``,
+  ``updated_at`` and ``grown_at`` are scoring times too);
 * optionally ``risk_score``, ``flagged_users`` and ``scored_at`` on merchants and
   identifiers (mean risk of their users);
 * one ``(:ScoreRun {run_id})`` node per run, keyed by the hash of the model version and
@@ -86,8 +90,19 @@ MERGE (r:Ring {ring_id: row.id})
 ON CREATE SET r.created_at = $scored_at
 SET r.size = row.size, r.score = row.score, r.exposure = row.exposure, r.shared_entities = row.shared,
     r.members = row.members, r.status = 'active', r.merged_into = null, r.dissolved_at = null,
-    r.updated_at = $scored_at, r.model_version = $model_version, r.score_run = $run_id,
+    r.updated_at = $scored_at, r.scored_at = $scored_at, r.model_version = $model_version, r.score_run = $run_id,
     r.grown_at = CASE WHEN row.grown THEN $scored_at ELSE r.grown_at END
+"""
+
+# after the members are written: the span of their activity in the data itself
+_RING_SPANS = """
+UNWIND $ids AS id
+MATCH (r:Ring {ring_id: id})
+CALL (r) {
+    OPTIONAL MATCH (r)<-[:MEMBER_OF]-(:User)-[t:USED|PAID|SENT]-()
+    RETURN min(t.first_seen) AS first_seen, max(t.last_seen) AS last_seen
+}
+SET r.first_seen = first_seen, r.last_seen = last_seen
 """
 
 _MERGE_RINGS = """
@@ -327,6 +342,11 @@ def _write_run(runner, scores, rings, entities, user_ids, ring_of, run_id, model
         report.users_unchanged += len(batch) - written
         refresh_write_lock(runner, LOCK_NAME, run_id)
         tell("users", len(batch))
+
+    ring_ids = sorted(set(plan.stored_id.values()))
+    for batch in _batches(ring_ids, batch_size):
+        runner.write(_RING_SPANS, {"ids": batch})
+        tell("ring spans", len(batch))
 
     if entities is not None and len(entities):
         report.entities_written = _write_entities(runner, entities, common, batch_size, tell)

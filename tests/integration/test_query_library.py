@@ -15,6 +15,10 @@ The world (dates in 2024; every account is a ``User``):
   paid M_BAD.
 * new accounts: n1 (device D1, 03-20), n3 (KIOSK, 03-21), n4 (email E1, 03-22); n2 used
   D1 long ago (03-02).
+* rings carry their data's span (first_seen/last_seen) and the scoring time (scored_at
+  2024-04-01); R2 was first written by scoring on 2024-04-01 (its created_at), long after
+  its last activity (02-06).
+* verdicts: r2 fraud (alice, 03-20), h1 legit then unsure (bob, 03-21 and 03-25).
 
 A second, generated world checks the path and group queries against NetworkX.
 """
@@ -23,6 +27,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -33,7 +40,8 @@ from neo4j.exceptions import ClientError
 
 from graphrisk import build_graph
 from graphrisk.cli.main import main
-from graphrisk.queries import convert_parameters, describe_query, list_queries, run_query
+from graphrisk.feedback.store import record_verdict
+from graphrisk.queries import EntityNotFound, convert_parameters, describe_query, list_queries, run_query
 from graphrisk.store.loader import load_graph
 from graphrisk.store.maintenance import clear_graph
 from graphrisk.store.runner import connect
@@ -81,12 +89,13 @@ RISK = {"r1": 0.9, "r2": 0.85, "r3": 0.8, "s1": 0.75, "s2": 0.7, "s3": 0.65, "s4
         "h2": 0.05, "h3": 0.06, "h4": 0.07, "h5": 0.08, "h6": 0.09, "n1": 0.4, "n2": 0.2, "n3": 0.3, "n4": 0.35}
 RING_OF = {"r1": "R1", "r2": "R1", "r3": "R1", "s1": "R2", "s2": "R2", "s3": "R2", "s4": "R2"}
 _RINGS = [
-    # ring_id, status, size, score, exposure, shared_entities, created_at, grown_at, merged_into
-    ("R1", "active", 3, 0.85, 999.0, ["device:D1", "card:C1", "email:E1"], "2024-03-01", "2024-03-10", None),
-    ("R2", "active", 4, 0.7, 135.0, ["ip:I2"], "2024-02-01", None, None),
-    ("R0", "merged", 2, 0.6, 50.0, ["device:D9"], "2024-02-15", None, "R1"),
-    ("R00", "merged", 2, 0.5, 10.0, ["card:C9"], "2024-01-20", None, "R0"),
-    ("R3", "dissolved", 0, 0.3, 0.0, [], "2024-03-12", None, None),
+    # ring_id, status, size, score, exposure, shared_entities, created_at, grown_at, merged_into, first_seen, last_seen
+    ("R1", "active", 3, 0.85, 999.0, ["device:D1", "card:C1", "email:E1"], "2024-03-01", "2024-03-10", None,
+     "2024-03-01T00:00:00", "2024-03-11T09:00:00"),
+    ("R2", "active", 4, 0.7, 135.0, ["ip:I2"], "2024-04-01", None, None, "2024-02-01T09:00:00", "2024-02-06T09:00:00"),
+    ("R0", "merged", 2, 0.6, 50.0, ["device:D9"], "2024-02-15", None, "R1", "2024-02-10", "2024-02-14"),
+    ("R00", "merged", 2, 0.5, 10.0, ["card:C9"], "2024-01-20", None, "R0", "2024-01-10", "2024-01-19"),
+    ("R3", "dissolved", 0, 0.3, 0.0, [], "2024-03-12", None, None, "2024-03-05", "2024-03-06"),
 ]
 _MEMBERS = [("r1", "R1", "2024-03-01"), ("r2", "R1", "2024-03-01"), ("r3", "R1", "2024-03-10"),
             *[(f"s{i}", "R2", "2024-02-01") for i in range(1, 5)]]
@@ -104,7 +113,8 @@ CREATE (r:Ring {ring_id: row.ring_id})
 SET r.status = row.status, r.size = row.size, r.score = row.score, r.exposure = row.exposure,
     r.shared_entities = row.shared_entities, r.created_at = datetime(row.created_at),
     r.updated_at = datetime(row.created_at), r.grown_at = datetime(row.grown_at),
-    r.merged_into = row.merged_into, r.model_version = 'test-1'
+    r.merged_into = row.merged_into, r.model_version = 'test-1', r.first_seen = datetime(row.first_seen),
+    r.last_seen = datetime(row.last_seen), r.scored_at = datetime('2024-04-01T00:00:00Z')
 """
 _WRITE_MEMBERS = """
 UNWIND $rows AS row
@@ -136,12 +146,16 @@ def _write_scores(runner) -> None:
     users = [{"user_id": u, "risk_score": score, "flagged": u in RING_OF, "ring_id": RING_OF.get(u),
               "reasons": [f"reason of {u}"]} for u, score in RISK.items()]
     runner.write(_WRITE_USERS, {"rows": users})
-    keys = ("ring_id", "status", "size", "score", "exposure", "shared_entities", "created_at", "grown_at", "merged_into")
+    keys = ("ring_id", "status", "size", "score", "exposure", "shared_entities", "created_at", "grown_at", "merged_into",
+            "first_seen", "last_seen")
     runner.write(_WRITE_RINGS, {"rows": [dict(zip(keys, ring)) for ring in _RINGS]})
     runner.write(_WRITE_MEMBERS, {"rows": _MEMBERS})
     runner.write(_WRITE_MERGES, {"rows": _MERGES})
     runner.write(_WRITE_ENTITY_RISK, {"rows": [["D1", 0.66, 3]]})
     runner.write("MATCH (m:Merchant {merchant_id: 'M_BAD'}) SET m.risk_score = 0.7, m.flagged_users = 3")
+    record_verdict(runner, "r2", "fraud", by="alice", at="2024-03-20T10:00:00+00:00", note="pays r3 who pays r1")
+    record_verdict(runner, "h1", "legit", by="bob", at="2024-03-21T10:00:00+00:00")
+    record_verdict(runner, "h1", "unsure", by="bob", at="2024-03-25T10:00:00+00:00", note="second look")
 
 
 @pytest.fixture(scope="module")
@@ -216,7 +230,10 @@ def test_ring_summary(world):
 
     [merged] = ask(world, "ring_summary", ring_id="R0")
     assert (merged["members"], merged["mean_risk"], merged["exposure_paid"], merged["merged_into"]) == ([], None, 0.0, "R1")
-    assert ask(world, "ring_summary", ring_id="nope") == []
+    assert (row["first_seen"].to_native(), row["last_seen"].to_native()) == (at("2024-03-01"), at("2024-03-11T09:00:00"))
+    assert row["scored_at"].to_native() == at("2024-04-01")
+    with pytest.raises(EntityNotFound, match="^not found: ring nope$"):
+        ask(world, "ring_summary", ring_id="nope")
 
 
 def test_ring_members(world):
@@ -229,6 +246,25 @@ def test_ring_members(world):
     ]
     assert [r["since"].to_native() for r in rows] == [at("2024-03-01"), at("2024-03-01"), at("2024-03-10")]
     assert rows[0]["risk_reasons"] == ["reason of r1"]
+    assert pick(rows, "user_id", "verdict", "verdict_by") == [("r1", None, None), ("r2", "fraud", "alice"),
+                                                             ("r3", None, None)]
+    assert rows[1]["verdict_at"].to_native() == at("2024-03-20T10:00:00")
+
+
+@pytest.mark.parametrize(("name", "values", "message"), [
+    ("ring_members", {"ring_id": "R9"}, "not found: ring R9"),
+    ("ring_money_flow", {"ring_id": "R9"}, "not found: ring R9"),
+    ("ring_history", {"ring_id": "R9"}, "not found: ring R9"),
+    ("new_accounts_near_rings", {"since": "2024-03-01", "ring_id": "R9"}, "not found: ring R9"),
+    ("review_queue", {"ring_id": "R9"}, "not found: ring R9"),
+    ("shared_identifiers", {"user_id": "U0000789"}, "not found: user U0000789"),
+    ("shortest_path", {"from_user": "n1", "to_user": "nobody"}, "not found: user nobody"),
+    ("first_party_fraud_groups", {"user_id": "nobody"}, "not found: user nobody"),
+    ("verdict_history", {"user_id": "nobody"}, "not found: user nobody"),
+])
+def test_an_unknown_id_is_an_error_not_an_empty_answer(world, name, values, message):
+    with pytest.raises(EntityNotFound, match=f"^{message}$"):
+        ask(world, name, **values)
 
 
 def test_top_risk_users(world):
@@ -245,18 +281,23 @@ def test_top_risk_users(world):
     assert [r["user_id"] for r in flagged] == ["r1", "r2", "r3", "s1", "s2", "s3", "s4"]  # h1 (0.55) is not flagged
     assert [r["user_id"] for r in ask(world, "top_risk_users", min_score="0.52")] == \
         ["r1", "r2", "r3", "s1", "s2", "s3", "s4", "h1"]
+    verdicts = {r["user_id"]: (r["verdict"], r["verdict_by"]) for r in ask(world, "top_risk_users", limit="10")}
+    assert verdicts["r2"] == ("fraud", "alice") and verdicts["h1"] == ("unsure", "bob") and verdicts["r1"] == (None, None)
 
 
-def test_rings_since(world):
+def test_rings_since_uses_the_datas_own_times(world):
+    # R2 was written by scoring on 2024-04-01 (created_at) but its members were last active on 02-06
     rows = ask(world, "rings_since", since="2024-03-05")
-    assert [(r["ring_id"], r["change"], r["changed_at"].to_native(), r["new_members"]) for r in rows] == [
-        ("R1", "grown", at("2024-03-10"), 1)]
-    rows = ask(world, "rings_since", since="2024-03-05T00:00:00+00:00", statuses="active, dissolved")
-    assert pick(rows, "ring_id", "change", "status") == [("R3", "created", "dissolved"), ("R1", "grown", "active")]
-    rows = ask(world, "rings_since", since="2024-02-10", statuses="active,merged")
-    assert [(r["ring_id"], r["change"], r["changed_at"].to_native(), r["new_members"]) for r in rows] == [
-        ("R1", "created", at("2024-03-10"), 3), ("R0", "created", at("2024-02-15"), 0)]
-    assert ask(world, "rings_since", since="2024-04-01") == []
+    assert pick(rows, "ring_id", "change", "active_members") == [("R1", "active", 2)]  # r3 (03-10) and r1 (03-11)
+    assert (rows[0]["first_seen"].to_native(), rows[0]["last_seen"].to_native()) == (
+        at("2024-03-01"), at("2024-03-11T09:00:00"))
+    assert rows[0]["scored_at"].to_native() == at("2024-04-01")
+    rows = ask(world, "rings_since", since="2024-03-01T00:00:00+00:00", statuses="active, dissolved")
+    assert pick(rows, "ring_id", "change", "status") == [("R1", "started", "active"), ("R3", "started", "dissolved")]
+    rows = ask(world, "rings_since", since="2024-02-05", statuses="active,merged")
+    assert pick(rows, "ring_id", "change", "active_members") == [("R1", "started", 3), ("R0", "started", 0),
+                                                                  ("R2", "active", 2)]  # s1 (02-06), s4 (02-05)
+    assert ask(world, "rings_since", since="2024-03-12") == []
 
 
 def test_top_rings(world):
@@ -265,6 +306,8 @@ def test_top_rings(world):
     rows = ask(world, "top_rings", statuses="active,merged,dissolved", min_size="0")
     assert [r["ring_id"] for r in rows] == ["R1", "R2", "R0", "R00", "R3"]
     assert [r["ring_id"] for r in ask(world, "top_rings", limit="1")] == ["R1"]
+    assert rows[1]["last_seen"].to_native() == at("2024-02-06T09:00:00")
+    assert rows[1]["scored_at"].to_native() == at("2024-04-01")
 
 
 def test_shortest_path_and_hub_cap(world):
@@ -284,7 +327,6 @@ def test_shortest_path_and_hub_cap(world):
     assert ask(world, "shortest_path", from_user="n1", to_user="x1", via="USED", max_hops="5") == []
     assert ask(world, "shortest_path", from_user="n1", to_user="x1", via="USED", max_hub="7") == []
     assert ask(world, "shortest_path", from_user="n1", to_user="n1") == []
-    assert ask(world, "shortest_path", from_user="n1", to_user="nobody") == []
 
 
 def test_risky_merchants(world):
@@ -304,6 +346,10 @@ def test_risky_merchants(world):
     rows = ask(world, "risky_merchants", min_payers="3", min_lift="1.5", min_score="0.5")
     assert pick(rows, "merchant_id", "risky_payers") == [("M_BAD", 4)]
     assert rows[0]["z_score"] == pytest.approx(z(4, 4, 6 / 11))
+    # with min_score 0.82 only r1 (0.9) and r2 (0.85) are high-risk: the flagged r3 (0.8) is not
+    rows = ask(world, "risky_merchants", min_payers="3", min_lift="1.0", min_score="0.82")
+    assert pick(rows, "merchant_id", "risky_payers") == [("M_BAD", 2)]
+    assert rows[0]["base_share"] == pytest.approx(2 / 11)
 
 
 def test_ring_money_flow(world):
@@ -383,7 +429,12 @@ def test_user_risk_profile(world):
     assert pick([n3], "ring_id", "ring_status", "member_of", "identifiers", "merchants", "paid_amount",
                 "flagged_neighbours") == [(None, None, [], ["device:KIOSK"], 0, 0.0, ["r1"])]
     assert ask(world, "user_risk_profile", user_id="n3", max_hub="5")[0]["flagged_neighbours"] == []
-    assert ask(world, "user_risk_profile", user_id="nobody") == []
+    assert pick([row], "verdict", "verdict_by", "ring_first_seen") == [(None, None, row["ring_first_seen"])]
+    assert row["ring_last_seen"].to_native() == at("2024-03-11T09:00:00")
+    [h1] = ask(world, "user_risk_profile", user_id="h1")
+    assert (h1["verdict"], h1["verdict_by"], h1["verdict_at"].to_native()) == ("unsure", "bob", at("2024-03-25T10:00"))
+    with pytest.raises(EntityNotFound, match="^not found: user nobody$"):
+        ask(world, "user_risk_profile", user_id="nobody")
 
 
 def test_ring_history(world):
@@ -423,6 +474,34 @@ def test_high_risk_sent_chains(world):
     assert pick(rows, "users", "risk_scores") == [(["s1", "s2", "s3", "s4", "x1"], [0.75, 0.7, 0.65, 0.6, 0.5])]
     rows = ask(world, "high_risk_sent_chains", min_amount="420")
     assert pick(rows, "users", "total_amount") == [(["s1", "s2", "s3"], 950.0)]
+    # min_score filters: every account on a chain has at least that score, flagged or not (s4 is 0.6)
+    rows = ask(world, "high_risk_sent_chains", min_score="0.62")
+    assert pick(rows, "users", "risk_scores") == [(["s1", "s2", "s3"], [0.75, 0.7, 0.65])]
+    assert ask(world, "high_risk_sent_chains", min_score="0.72") == []  # s1 alone is no chain
+    for row in ask(world, "high_risk_sent_chains", min_score="0.3"):
+        assert min(row["risk_scores"]) >= 0.3
+
+
+def test_review_queue(world):
+    rows = ask(world, "review_queue")
+    # flagged and no verdict: r2 (fraud, by alice) has left the queue; ring R1 (exposure 999) before R2 (135)
+    assert pick(rows, "user_id", "risk_score", "ring_id", "ring_exposure") == [
+        ("r1", 0.9, "R1", 999.0), ("r3", 0.8, "R1", 999.0),
+        ("s1", 0.75, "R2", 135.0), ("s2", 0.7, "R2", 135.0), ("s3", 0.65, "R2", 135.0), ("s4", 0.6, "R2", 135.0)]
+    assert rows[0]["risk_reasons"] == ["reason of r1"]
+    assert {"user_id", "risk_score", "ring_id", "ring_exposure", "risk_reasons"} <= set(rows[0])
+    assert [r["user_id"] for r in ask(world, "review_queue", ring_id="R2", limit="2")] == ["s1", "s2"]
+
+
+def test_verdict_history(world):
+    rows = ask(world, "verdict_history")
+    assert pick(rows, "user_id", "verdict", "by", "note", "current") == [
+        ("h1", "unsure", "bob", "second look", True), ("h1", "legit", "bob", None, False),
+        ("r2", "fraud", "alice", "pays r3 who pays r1", True)]
+    assert rows[0]["at"].to_native() == at("2024-03-25T10:00:00")
+    assert pick(ask(world, "verdict_history", user_id="r2"), "user_id", "verdict") == [("r2", "fraud")]
+    assert pick(ask(world, "verdict_history", by="bob", since="2024-03-22"), "verdict") == [("unsure",)]
+    assert ask(world, "verdict_history", by="carol") == []
 
 
 # --- the command line against the server -------------------------------------------------------
@@ -441,24 +520,56 @@ def test_cli_runs_a_query_as_json(world, neo4j_config, capsys):
 def test_cli_prints_dates_and_lists_readably(world, neo4j_config, capsys):
     assert main(["query", "ring_members", "--param", "ring_id=R1", "--format", "json", "--uri", neo4j_config.uri]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert rows[0]["since"].startswith("2024-03-01T00:00:00") and rows[0]["shared_with_members"] == ["card:C1", "device:D1"]
+    assert rows[0]["since"] == "2024-03-01T00:00:00Z" and rows[0]["shared_with_members"] == ["card:C1", "device:D1"]
 
     assert main(["query", "ring_members", "--param", "ring_id=R1", "--format", "csv", "--uri", neo4j_config.uri]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "user_id,risk_score,flagged,risk_reasons,since,shared_with_members,paid_amount," \
-                       "sent_to_members,received_from_members"
-    assert lines[1].startswith('r1,0.9,true,"[""reason of r1""]",2024-03-01T00:00:00')
+    assert lines[0] == "user_id,risk_score,flagged,risk_reasons,verdict,verdict_by,verdict_at,since," \
+                       "shared_with_members,paid_amount,sent_to_members,received_from_members"
+    assert lines[1].startswith('r1,0.9,true,"[""reason of r1""]",,,,2024-03-01T00:00:00Z,')
     assert len(lines) == 4
 
     assert main(["query", "ring_members", "--param", "ring_id=R1", "--limit", "2", "--uri", neo4j_config.uri]) == 0
     captured = capsys.readouterr()
     table = captured.out.splitlines()
-    assert table[0].split() == ["user_id", "risk_score", "flagged", "risk_reasons", "since", "shared_with_members",
-                                "paid_amount", "sent_to_members", "received_from_members"]
-    assert table[2].startswith("r1       0.9         true     reason of r1  2024-03-01T00:00:00")
+    assert table[0].split() == ["user_id", "risk_score", "flagged", "risk_reasons", "verdict", "verdict_by",
+                                "verdict_at", "since", "shared_with_members", "paid_amount", "sent_to_members",
+                                "received_from_members"]
+    assert table[2].split()[:6] == ["r1", "0.9", "true", "reason", "of", "r1"]
+    assert "2024-03-01T00:00:00Z" in table[2]
     assert "card:C1, device:D1" in table[2]
     assert table[-1] == "(3 rows)" and len(table) == 5
     assert "showing 2 of 3 rows" in captured.err
+
+
+def test_cli_says_an_unknown_id_is_not_found(world, neo4j_config, capsys):
+    assert main(["query", "ring_members", "--param", "ring_id=R1x", "--uri", neo4j_config.uri]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == "graphrisk query: error: not found: ring R1x\n" and captured.out == ""
+    status = main(["query", "shared_identifiers", "--param", "user_id=U0000789", "--format", "csv",
+                   "--uri", neo4j_config.uri])
+    assert status == 1 and capsys.readouterr().err == "graphrisk query: error: not found: user U0000789\n"
+
+
+def test_cli_csv_with_no_rows_prints_its_header(world, neo4j_config, capsys):
+    # h6 exists and shares only the kiosk, which max_hub=2 leaves out: no row
+    assert main(["query", "shared_identifiers", "--param", "user_id=h6", "--param", "max_hub=2", "--format", "csv",
+                 "--uri", neo4j_config.uri]) == 0
+    assert capsys.readouterr().out == "user_id,shared_identifiers,shared_count\n"
+    assert main(["query", "shared_identifiers", "--param", "user_id=h6", "--param", "max_hub=2", "--format", "json",
+                 "--uri", neo4j_config.uri]) == 0
+    assert capsys.readouterr().out == "[]\n"
+
+
+def test_a_query_on_a_missing_property_prints_no_notification(world, neo4j_config, tmp_path):
+    path = tmp_path / "typo.cypher"
+    path.write_text("MATCH (u:User) RETURN max(u.fraud_count) AS fraud_count, count(u.no_such) AS n\n", encoding="utf-8")
+    env = {**os.environ, "NEO4J_URI": neo4j_config.uri}
+    done = subprocess.run([sys.executable, "-m", "graphrisk", "query", "--file", str(path), "--format", "json"],
+                          capture_output=True, text=True, env=env, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [{"fraud_count": None, "n": 0}]
+    assert done.stderr == ""
 
 
 def test_cli_refuses_a_writing_file_before_sending_it(world, neo4j_config, tmp_path, capsys):

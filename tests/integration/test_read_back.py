@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 import pytest
 
@@ -34,3 +36,13 @@ def test_features_from_files_and_from_neo4j_are_identical(runner):
     from_files = compute_features(graph, seed=2)
     from_neo4j = compute_features(read_graph(runner), seed=2)
     pd.testing.assert_frame_equal(from_neo4j, from_files, check_index_type=False)
+
+
+def test_reading_back_logs_no_server_notification(runner, sample_paths, caplog):
+    """Reading a graph whose properties are not all there (no fraud labels, no transactions) stays quiet."""
+    graph = build_graph(sample_paths["transactions"], sample_paths["links"], sample_paths["users"])[0]
+    load_graph(runner, graph)
+    with caplog.at_level(logging.INFO, logger="neo4j"):
+        read_graph(runner)
+    notifications = [r for r in caplog.records if "notification" in r.getMessage().lower()]
+    assert notifications == [], notifications[0].getMessage()[:300]

@@ -222,3 +222,21 @@ def test_concurrent_jobs_leave_exactly_one_jobs_results(runner, loaded):
     state = stored_state(runner)
     assert state["rings"][ring][:2] == ("active", sorted(winner[1]["members"][0]))
     assert state["memberships"] == len(winner[1]["members"][0])
+
+
+def test_a_ring_stores_the_span_of_its_members_activity_beside_the_scoring_time(runner, loaded, sample_paths):
+    members = ["u5", "u6", "u7"]
+    scores, rings = results(found(*members))
+    write_scores(runner, scores, rings, model_version="m-test",
+                 scored_at=pd.Timestamp("2030-01-01T00:00:00Z").to_pydatetime())
+    stored = runner.read("MATCH (r:Ring) RETURN r {.*} AS r")[0]["r"]
+    # the data's own span, from the input files: every transaction a member made or received, every identifier use
+    tx = pd.read_csv(sample_paths["transactions"], dtype=str)
+    links = pd.read_csv(sample_paths["links"], dtype=str)
+    mine = tx[tx["user_id"].isin(members) | tx["counterparty_id"].isin(members)]
+    times = pd.to_datetime(pd.concat([mine["timestamp"], links.loc[links["user_id"].isin(members), "timestamp"]]),
+                           utc=True, errors="coerce").dropna()
+    assert stored["first_seen"].to_native() == times.min().to_pydatetime()
+    assert stored["last_seen"].to_native() == times.max().to_pydatetime()
+    assert stored["last_seen"].year == 2024  # the data's time, not the scoring time
+    assert stored["scored_at"].to_native().year == 2030 and stored["created_at"] == stored["scored_at"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import neo4j.time
 import pytest
@@ -24,11 +24,11 @@ def test_values_print_readably():
     rows = [{"ring_id": "R1", "since": when, "members": ["r1", "r2"], "score": 0.85, "gone": None,
              "flagged": True, "nan": float("nan"), "day": neo4j.time.Date(2024, 3, 1)}]
     parsed = json.loads(render_rows(rows, "json"))
-    assert parsed == [{"ring_id": "R1", "since": "2024-03-01T09:30:00.000000000+00:00", "members": ["r1", "r2"],
+    assert parsed == [{"ring_id": "R1", "since": "2024-03-01T09:30:00Z", "members": ["r1", "r2"],
                        "score": 0.85, "gone": None, "flagged": True, "nan": None, "day": "2024-03-01"}]
     lines = render_rows(rows, "csv").splitlines()
     assert lines == ["ring_id,since,members,score,gone,flagged,nan,day",
-                     'R1,2024-03-01T09:30:00.000000000+00:00,"[""r1"", ""r2""]",0.85,,true,,2024-03-01']
+                     'R1,2024-03-01T09:30:00Z,"[""r1"", ""r2""]",0.85,,true,,2024-03-01']
     table = render_rows(rows + rows, "table").splitlines()
     assert table[0].split() == ["ring_id", "since", "members", "score", "gone", "flagged", "nan", "day"]
     assert table[2].split() == ["R1", "2024-03-01T09:30:00Z", "r1,", "r2", "0.85", "true", "2024-03-01"]
@@ -37,12 +37,28 @@ def test_values_print_readably():
     assert render_rows(rows, "table").splitlines() == [
         "ring_id  R1", "since    2024-03-01T09:30:00Z", "members  r1, r2", "score    0.85", "gone", "flagged  true",
         "nan", "day      2024-03-01"]
-    local = neo4j.time.DateTime(2024, 3, 1, 9, 30, 0, 500_000_000, tzinfo=timezone(timedelta(hours=2)))
-    assert render_rows([{"at": local}], "table").splitlines()[2] == "2024-03-01T09:30:00.500000000+02:00"
     assert render_rows([], "table") == "(no rows)" and render_rows([], "json") == "[]" and render_rows([], "csv") == ""
     assert plain_value({"nested": [neo4j.time.Duration(days=2)]}) == {"nested": ["P2D"]}
     with pytest.raises(ValueError, match="unknown format 'xml'"):
         render_rows(rows, "xml")
+
+
+def test_every_format_writes_times_the_same_way_in_utc():
+    local = neo4j.time.DateTime(2024, 3, 1, 9, 30, 0, 500_000_000, tzinfo=timezone(timedelta(hours=2)))
+    rows = [{"at": local, "at_list": [local]}, {"at": datetime(2024, 3, 1, 10, 0, tzinfo=timezone.utc), "at_list": []}]
+    table = render_rows(rows, "table").splitlines()
+    csv_lines = render_rows(rows, "csv").splitlines()
+    parsed = json.loads(render_rows(rows, "json"))
+    assert table[2].split()[0] == "2024-03-01T07:30:00.5Z" and table[3].split()[0] == "2024-03-01T10:00:00Z"
+    assert csv_lines[1].startswith("2024-03-01T07:30:00.5Z,") and csv_lines[2].startswith("2024-03-01T10:00:00Z,")
+    assert [row["at"] for row in parsed] == ["2024-03-01T07:30:00.5Z", "2024-03-01T10:00:00Z"]
+    assert parsed[0]["at_list"] == ["2024-03-01T07:30:00.5Z"]
+
+
+def test_csv_with_no_rows_still_has_its_header_line():
+    assert render_rows([], "csv", columns=["user_id", "shared_identifiers"]) == "user_id,shared_identifiers"
+    assert render_rows([], "json", columns=["user_id"]) == "[]"
+    assert render_rows([], "table", columns=["user_id"]) == "(no rows)"
 
 
 def test_table_cells_are_cut_but_json_keeps_everything():
@@ -70,9 +86,19 @@ def test_list_shows_every_query_with_its_parameters(capsys, no_server):
     assert f"{len(SHIPPED)} queries" in out
 
 
-def test_show_prints_the_whole_query(capsys, no_server):
+def test_show_prints_a_params_block_then_the_whole_query(capsys, no_server):
     assert main(["query", "shared_identifiers", "--show"]) == 0
-    assert capsys.readouterr().out == describe_query("shared_identifiers").text
+    out = capsys.readouterr().out
+    assert out == ":params {\n  user_id: null,\n  max_hub: 50\n}\n\n" + describe_query("shared_identifiers").text
+    argv = ["query", "first_party_fraud_groups", "--show", "--param", "user_id=u\"5", "--param", "types=email,phone",
+            "--param", "active_from=2024-03-01", "--param", "max_depth=2"]
+    assert main(argv) == 0
+    block = capsys.readouterr().out.split("\n\n")[0].splitlines()
+    assert block == [":params {", '  user_id: "u\\"5",', '  types: ["email", "phone"],', "  max_hub: 50,",
+                     "  max_depth: 2,", '  active_from: datetime("2024-03-01T00:00:00Z"),', "  active_until: null,",
+                     "  min_size: 3,", "  limit: 50", "}"]
+    assert main(["query", "shared_identifiers", "--show", "--param", "max_hub=many"]) == 1
+    assert "parameter max_hub: expected a whole number" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("argv", "message"), [

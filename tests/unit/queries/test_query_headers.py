@@ -256,3 +256,65 @@ def test_a_missing_required_parameter_says_how_to_give_it():
         convert_parameters(describe_query("shortest_path"), {"to_user": "u2"})
     with pytest.raises(ValueError, match="needs --param user_id"):
         convert_parameters(describe_query("shared_identifiers"), {"user_id": "  "})
+
+
+# --- parameters that name an entity which must exist -------------------------------------------
+
+ID_PARAMETERS = {("ring_members", "ring_id"): "ring", ("ring_summary", "ring_id"): "ring",
+                 ("ring_money_flow", "ring_id"): "ring", ("ring_history", "ring_id"): "ring",
+                 ("new_accounts_near_rings", "ring_id"): "ring", ("review_queue", "ring_id"): "ring",
+                 ("shared_identifiers", "user_id"): "user", ("user_risk_profile", "user_id"): "user",
+                 ("first_party_fraud_groups", "user_id"): "user", ("verdict_history", "user_id"): "user",
+                 ("shortest_path", "from_user"): "user", ("shortest_path", "to_user"): "user"}
+
+
+def test_every_id_parameter_must_name_an_existing_entity():
+    investigator_queries = {name for name, _ in ID_PARAMETERS}
+    tagged = {(name, p.name): p.must_exist for name in investigator_queries for p in describe_query(name).parameters
+              if p.must_exist}
+    assert tagged == ID_PARAMETERS
+
+
+def test_a_must_exist_tag_names_a_known_kind():
+    text = GOOD.replace("the account (required)", "the account (must exist: user) (required)")
+    assert parse_query(text, "good").parameter("user_id").must_exist == "user"
+    with pytest.raises(ValueError, match=r"'\(must exist: KIND\)' takes one of ring, user, got 'merchant'"):
+        parse_query(GOOD.replace("the account (required)", "the account (must exist: merchant) (required)"), "good")
+
+
+class _Recorder:
+    """A fake runner: ids it knows exist, and the queries it was sent."""
+
+    def __init__(self, existing):
+        self.existing, self.sent = set(existing), []
+
+    def read(self, query, parameters=None):
+        self.sent.append((query, dict(parameters or {})))
+        if "RETURN count(n) > 0 AS found" in query:
+            return [{"found": parameters["value"] in self.existing}]
+        return [{"answer": 1}]
+
+
+def test_an_unknown_id_is_refused_before_the_query_runs():
+    info = describe_query("ring_members")
+    runner = _Recorder(existing={"u1"})
+    with pytest.raises(queries.EntityNotFound, match="^not found: ring R1$") as raised:
+        queries.run_query(runner, info, {"ring_id": "R1"})
+    assert isinstance(raised.value, ValueError)
+    assert runner.sent == [(queries.ENTITY_LOOKUPS["ring"], {"value": "R1"})]  # a parameterised look-up only
+    runner = _Recorder(existing={"R1"})
+    assert queries.run_query_result(runner, info, {"ring_id": "R1"}).columns == ["answer"]
+    assert runner.sent[-1][0] == info.text
+
+
+def test_an_optional_id_left_out_is_not_looked_up():
+    runner = _Recorder(existing=set())
+    info = describe_query("review_queue")
+    queries.run_query(runner, info, convert_parameters(info, {}))
+    assert [query for query, _ in runner.sent] == [info.text]
+    with pytest.raises(queries.EntityNotFound, match="not found: ring R9"):
+        queries.run_query(runner, info, convert_parameters(info, {"ring_id": "R9"}))
+    path_info = describe_query("shortest_path")
+    with pytest.raises(queries.EntityNotFound, match="not found: user U0000789"):
+        queries.run_query(_Recorder({"u1"}), path_info, convert_parameters(path_info, {"from_user": "u1",
+                                                                                        "to_user": "U0000789"}))
