@@ -10,6 +10,7 @@ runner it also loads the graph and writes the scores and rings back.
 
 from __future__ import annotations
 
+import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -160,7 +161,14 @@ def _write_to_neo4j(runner, graph, scores, rings, model_version, seconds, say):
 
 
 def suggested_queries(rings: pd.DataFrame, in_neo4j: bool) -> list[str]:
-    """The commands to open next: the investigators' queries when the results are in Neo4j."""
+    """The commands to open next: the investigators' queries when the results are in Neo4j.
+
+    The ring queries name the report's ring #1, the ring with the largest exposure, with the
+    id quoted for a shell.
+    """
+    from graphrisk.report.ring_facts import rings_by_exposure
+    from graphrisk.report.ring_queries import ring_query_commands
+
     if not in_neo4j:
         return ["Set NEO4J_URI and run the demo again to load the graph, write the scores and rings into Neo4j "
                 "and query them with `graphrisk query`."]
@@ -168,10 +176,10 @@ def suggested_queries(rings: pd.DataFrame, in_neo4j: bool) -> list[str]:
     steps = ["graphrisk query --list", "graphrisk query top_risk_users --param limit=20",
              "graphrisk query top_rings"]
     if len(rings):
-        top = rings.iloc[0]
-        steps += [f"graphrisk query ring_summary --param ring_id={top['ring_id']}",
-                  f"graphrisk query ring_members --param ring_id={top['ring_id']}",
-                  f"graphrisk query ring_money_flow --param ring_id={top['ring_id']}",
-                  f"graphrisk query user_risk_profile --param user_id={top['members'][0]}"]
+        top = rings_by_exposure(rings).iloc[0]
+        ring, member = str(top["ring_id"]), str(top["members"][0])
+        steps += [f"graphrisk query ring_summary --param {shlex.quote(f'ring_id={ring}')}",
+                  *ring_query_commands(ring),
+                  f"graphrisk query user_risk_profile --param {shlex.quote(f'user_id={member}')}"]
     steps += [f"graphrisk query rings_since --param since={today}", "graphrisk query risky_merchants"]
     return steps

@@ -41,15 +41,18 @@ class ReportContent:
         ``RiskDetector.score`` gives it, which adds ``ring_id`` and reasons).
     rings
         The rings found: a :class:`~graphrisk.rings.Rings` or its ``table``
-        (:data:`~graphrisk.rings.RING_COLUMNS`, best ring first).
+        (:data:`~graphrisk.rings.RING_COLUMNS`), in any order: the report lists them
+        largest exposure first.
     comparison
         The detector beside the baselines (:func:`~graphrisk.evaluate.compare.compare_systems`),
         or ``None`` when none was run (the metric sections then say so).
     labels
         Ground truth ``user_id, is_fraud`` and optionally ``ring_id``, or ``None``: known
         fraudsters are marked, and each found ring is matched to the true ring it overlaps most.
-    top_rings
-        How many rings the table and the drawings show (best first).
+    drawn_rings
+        How many rings get a drawing, largest exposure first. Every ring is listed and has
+        its own part (members, ties, transfers, queries) whatever this is; it only bounds
+        the number of embedded images, and so the size of the page.
     next_steps
         What to look at next (for example Cypher queries), one string each; the section
         is left out when empty.
@@ -67,7 +70,7 @@ class ReportContent:
     TypeError
         A field of the wrong type.
     ValueError
-        A table without its columns, a negative ``top_rings``, or an empty title.
+        A table without its columns, a negative ``drawn_rings``, or an empty title.
 
     Examples
     --------
@@ -77,8 +80,8 @@ class ReportContent:
     >>> graph = build_graph(tx)[0]
     >>> scores = pd.DataFrame({"user_id": ["a", "b"], "risk_score": [0.9, 0.2], "flagged": [True, False]})
     >>> content = ReportContent("Run", {"users": 2}, graph, scores, pd.DataFrame(columns=RING_COLUMNS))
-    >>> content.top_rings, content.next_steps
-    (5, [])
+    >>> content.drawn_rings, content.next_steps
+    (30, [])
     """
 
     title: str
@@ -88,7 +91,7 @@ class ReportContent:
     rings: pd.DataFrame | Rings
     comparison: Comparison | None = None
     labels: pd.DataFrame | None = None
-    top_rings: int = 5
+    drawn_rings: int = 30
     next_steps: Sequence[str] = field(default_factory=list)
     max_entities: int = 30
     seed: int = 0
@@ -114,7 +117,7 @@ class ReportContent:
             )
         if self.labels is not None:
             _check_frame("labels", self.labels, LABEL_COLUMNS)
-        for name in ("top_rings", "max_entities", "seed"):
+        for name in ("drawn_rings", "max_entities", "seed"):
             value = getattr(self, name)
             if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{name} must be an integer >= 0, got {value!r}")

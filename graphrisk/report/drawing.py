@@ -11,7 +11,12 @@ What a drawing shows
 * **shared entities**: the devices, cards, IPs, emails, phones, addresses and merchants
   that two or more members used or paid, one shape and colour per type, most-shared
   first and capped (``max_entities``); a thin grey line joins each to its members;
-* **transfers**: black arrows for ``SENT`` money between two members.
+* **transfers**: black arrows for ``SENT`` money between two members, each labelled with its
+  amount and date (count and date span when the pair transferred several times).
+
+Every text is at least :data:`LABEL_POINTS` points: 12.5 pixels in the report's 100-dpi
+PNGs. The figure grows with the number of nodes and transfers (:func:`drawing_size`), so
+labels keep their size instead of shrinking with the ring.
 """
 
 from __future__ import annotations
@@ -28,8 +33,9 @@ from matplotlib.lines import Line2D
 
 from graphrisk.graph.model import IDENTIFIER_TYPES
 from graphrisk.graph.transaction_graph import TransactionGraph
+from graphrisk.report.ring_facts import transfer_label
 
-__all__ = ["ring_network", "draw_ring", "ENTITY_STYLES"]
+__all__ = ["ring_network", "draw_ring", "drawing_size", "ENTITY_STYLES", "LABEL_POINTS", "TITLE_POINTS"]
 
 #: Entity type -> (matplotlib marker, colour). No reds, oranges or yellows: those are risk.
 ENTITY_STYLES: dict[str, tuple[str, str]] = {
@@ -42,9 +48,13 @@ ENTITY_STYLES: dict[str, tuple[str, str]] = {
     "merchant": ("*", "tab:gray"),
 }
 
+#: Size in points of every label, legend and tick text (12.5 px at 100 dpi).
+LABEL_POINTS = 9.0
+#: Size in points of the title.
+TITLE_POINTS = 11.0
+
 _RISK_MAP = "YlOrRd"
-_LABEL_ALL_NODES = 30  # label every node up to this many nodes ...
-_LABEL_MEMBERS = 25  # ... else label the members up to this many
+_LABEL_ALL_NODES = 45  # label every node up to this many nodes, else the members only
 
 
 def ring_network(
@@ -75,8 +85,8 @@ def ring_network(
         Nodes ``"user:<id>"`` and ``"<type>:<id>"`` with attributes ``kind`` (``user`` or
         the entity type), ``label`` (the id) and, for entities, ``members``. Edges
         member -> entity with ``kind="shares"`` and sender -> receiver with
-        ``kind="sent"`` (``count``, ``amount``). ``graph.graph["entities_total"]`` is the
-        number of entities before the cap.
+        ``kind="sent"`` (``count``, ``amount``, ``first_seen``, ``last_seen``).
+        ``graph.graph["entities_total"]`` is the number of entities before the cap.
 
     Raises
     ------
@@ -121,10 +131,26 @@ def ring_network(
 
     sent = graph.sent
     inside = sent[sent["src"].isin(members) & sent["dst"].isin(members) & (sent["src"] != sent["dst"])]
-    for src, dst, count, amount in sorted(zip(inside["src"].astype(str), inside["dst"].astype(str),
-                                              inside["count"], inside["amount"])):
-        network.add_edge(f"user:{src}", f"user:{dst}", kind="sent", count=int(count), amount=float(amount))
+    inside = inside.assign(src=inside["src"].astype(str), dst=inside["dst"].astype(str)).sort_values(["src", "dst"])
+    for src, dst, count, amount, first, last in zip(inside["src"], inside["dst"], inside["count"],
+                                                    inside["amount"], inside["first_seen"], inside["last_seen"]):
+        network.add_edge(f"user:{src}", f"user:{dst}", kind="sent", count=int(count), amount=float(amount),
+                         first_seen=first, last_seen=last)
     return network
+
+
+def drawing_size(nodes: int, transfers: int = 0) -> tuple[float, float]:
+    """Figure size in inches for ``nodes`` nodes and ``transfers`` labelled arrows: 7 x 5.2 up to 11 x 8.2.
+
+    Transfers weigh more than nodes: each carries a label of about 1.2 by 0.35 inches.
+
+    Examples
+    --------
+    >>> drawing_size(3), drawing_size(6, transfers=5), drawing_size(200)
+    ((7.0, 5.2), (9.9, 7.38), (11.0, 8.2))
+    """
+    width = min(11.0, max(7.0, 5.0 + 0.15 * nodes + 0.8 * transfers))
+    return width, round(width * 0.75 - 0.05, 2)
 
 
 def _member_links(graph: TransactionGraph, members: list[str]) -> pd.DataFrame:
@@ -147,7 +173,7 @@ def draw_ring(
     title: str | None = None,
     max_entities: int = 30,
     seed: int = 0,
-    figsize: tuple[float, float] = (6.0, 4.5),
+    figsize: tuple[float, float] | None = None,
 ) -> Figure:
     """Draw one ring: members coloured by risk, the entities they share, their transfers.
 
@@ -168,12 +194,13 @@ def draw_ring(
     seed
         Seed of the spring layout: the same inputs give the same drawing.
     figsize
-        Size in inches.
+        Size in inches; ``None``: grows with the nodes drawn (:func:`drawing_size`).
 
     Returns
     -------
     matplotlib.figure.Figure
-        One axes with the drawing, a risk colorbar and a legend of what is shown.
+        One axes with the drawing, a risk colorbar and a legend of what is shown; every
+        text is at least :data:`LABEL_POINTS` points.
 
     Raises
     ------
@@ -194,9 +221,11 @@ def draw_ring(
     risk.index = risk.index.astype(str)
     risk = risk[~risk.index.duplicated()]
     fraud = {str(f) for f in fraud}
-    layout = nx.spring_layout(network.to_undirected(as_view=True), seed=seed)
+    layout = nx.spring_layout(network.to_undirected(as_view=True), seed=seed,
+                              k=1.8 / np.sqrt(max(len(network), 1)), iterations=100)
 
-    figure = Figure(figsize=figsize, layout="constrained")
+    n_transfers = sum(1 for *_, kind in network.edges(data="kind") if kind == "sent")
+    figure = Figure(figsize=figsize or drawing_size(len(network), n_transfers), layout="constrained")
     ax = figure.add_subplot()
     ax.set_axis_off()
     kinds = nx.get_node_attributes(network, "kind")
@@ -210,7 +239,8 @@ def draw_ring(
     for u, v in transfers:
         ax.annotate("", xy=layout[v], xytext=layout[u], zorder=2,
                     arrowprops={"arrowstyle": "-|>", "color": "0.1", "lw": 1.1, "shrinkA": 7, "shrinkB": 7,
-                                "connectionstyle": "arc3,rad=0.12"})
+                                "connectionstyle": f"arc3,rad={_ARC}"})
+        _label_transfer(ax, layout[u], layout[v], network.edges[u, v])
 
     handles = []
     for kind, (marker, colour) in ENTITY_STYLES.items():
@@ -230,7 +260,9 @@ def draw_ring(
     points = ax.scatter(xy[:, 0], xy[:, 1], c=values, cmap=cmap, vmin=0.0, vmax=1.0, s=140, zorder=4,
                         plotnonfinite=True, edgecolors=np.where(is_fraud, "black", "0.45").tolist(),
                         linewidths=np.where(is_fraud, 2.2, 0.6))
-    figure.colorbar(points, ax=ax, label="risk score", shrink=0.8)
+    colorbar = figure.colorbar(points, ax=ax, shrink=0.8)
+    colorbar.set_label("risk score", fontsize=LABEL_POINTS)
+    colorbar.ax.tick_params(labelsize=LABEL_POINTS)
     handles.insert(0, Line2D([], [], marker="o", linestyle="", markerfacecolor=cmap(0.8),
                              markeredgecolor="0.45", label="member (fill = risk)"))
     if is_fraud.any():
@@ -239,19 +271,34 @@ def draw_ring(
     if transfers:
         handles.append(Line2D([], [], color="0.1", lw=1.1, marker=">", markersize=5, label="SENT"))
 
-    shown = network.nodes if len(network) <= _LABEL_ALL_NODES else users if len(users) <= _LABEL_MEMBERS else []
+    shown = network.nodes if len(network) <= _LABEL_ALL_NODES else users
     for node in shown:
-        ax.annotate(labels[node], layout[node], xytext=(0, -10), textcoords="offset points", ha="center",
-                    va="top", fontsize=6, color="0.2", zorder=5)
+        ax.annotate(labels[node], layout[node], xytext=(0, -8), textcoords="offset points", ha="center",
+                    va="top", fontsize=LABEL_POINTS, color="0.15", zorder=7)  # above the transfer labels
 
     n_entities, total = network.number_of_nodes() - len(users), network.graph["entities_total"]
     counted = f"{len(users)} members, {n_entities} shared {'entity' if n_entities == 1 else 'entities'}"
     if total > n_entities:
         counted += f" (of {total})"
     counted += f", {len(transfers)} {'transfer' if len(transfers) == 1 else 'transfers'}"
-    ax.set_title(counted if title is None else f"{title}\n{counted}", fontsize="medium")
+    ax.set_title(counted if title is None else f"{title}\n{counted}", fontsize=TITLE_POINTS)
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(len(handles), 4),
-              fontsize="x-small", frameon=False)
+              fontsize=LABEL_POINTS, frameon=False)
     ax.margins(0.1)
     ax.autoscale_view()
     return figure
+
+
+_ARC = 0.12  # curvature of the transfer arrows: two members who sent both ways get two arcs
+
+
+def _label_transfer(ax, start: np.ndarray, end: np.ndarray, edge: Mapping) -> None:
+    """The amount and date of a transfer, on the middle of its arc (matplotlib's ``arc3`` curve)."""
+    start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
+    dx, dy = end - start
+    middle = (start + end) / 2 + 0.5 * _ARC * np.array([dy, -dx])
+    text = transfer_label(edge["count"], edge["amount"], pd.Timestamp(edge["first_seen"]),
+                          pd.Timestamp(edge["last_seen"]))
+    ax.text(middle[0], middle[1], text, fontsize=LABEL_POINTS, ha="center", va="center", color="0.1", zorder=6,
+            linespacing=1.0, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "0.8",
+                                   "alpha": 0.85})

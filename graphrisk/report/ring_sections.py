@@ -1,107 +1,119 @@
-"""The report's ring sections: the table of the top rings and one drawing per ring."""
+"""The report's ring sections, first on the page: every ring by exposure, then one part per ring.
+
+* ``rings``: a compact table of **all** rings, largest exposure first, each linking to its part;
+* ``ring-details``: one ``<article>`` per ring, in the same order, with its facts, every member
+  with its risk, what ties them by type, the transfers between them with amounts and dates, and
+  the ``graphrisk query`` commands that open it in Neo4j. The first
+  :attr:`~graphrisk.report.ReportContent.drawn_rings` rings also get a drawing; the others say
+  they are not drawn, so a world with hundreds of rings keeps a page of reasonable size while
+  no ring is left out.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from graphrisk.report.content import ReportContent
-from graphrisk.report.drawing import draw_ring
-from graphrisk.report.figures import figure_png, png_data_uri
-from graphrisk.report.markup import Safe, element, format_value, join, table
+from graphrisk.report.markup import Safe, element, format_value, table
 from graphrisk.report.matching import match_rings
+from graphrisk.report.ring_detail import RingView, match_text, ring_anchor, ring_detail
+from graphrisk.report.ring_facts import EXPOSURE_MEANING, RingFacts, date_span, ring_facts
 from graphrisk.report.sections import section
 
-__all__ = ["rings_section", "ring_drawings_section", "top_rings"]
-
-#: How many shared entities and members a table cell lists before "+N more".
-SHOWN_ENTITIES = 4
-SHOWN_MEMBERS = 6
+__all__ = ["ring_sections"]
 
 
-def top_rings(content: ReportContent) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """The first ``content.top_rings`` rings (best first) and their ground-truth match, if labels are given."""
-    top = content.rings.head(content.top_rings).reset_index(drop=True)
-    matches = match_rings(top, content.labels) if content.labels is not None else None
-    return top, matches
+def ring_sections(content: ReportContent) -> list[Safe]:
+    """The ``rings`` and ``ring-details`` sections of the page.
+
+    Parameters
+    ----------
+    content
+        What the report shows.
+
+    Returns
+    -------
+    list of Safe
+        Two ``<section>`` elements: the table of every ring, then one part per ring.
+    """
+    rings = content.rings
+    if not len(rings):
+        return [section("rings", element("p", "No rings were found.")),
+                section("ring-details", element("p", "No rings to show."))]
+    facts = ring_facts(content.graph, rings)
+    matches = match_rings(facts.rings, content.labels) if content.labels is not None else None
+    return [_overview(content, facts, matches), _details(content, facts, matches)]
 
 
-def _listed(items: list[str], shown: int, marked: frozenset[str] = frozenset()) -> Safe:
-    """The first ``shown`` items, comma separated (``marked`` ones in a ``fraud`` span), then ``+N more``."""
-    parts = [element("span", i, class_="fraud", title="labelled fraud") if i in marked else i for i in items[:shown]]
-    text = join(parts, ", ")
-    if len(items) > shown:
-        text = Safe(text + element("span", f" +{len(items) - shown} more", class_="more"))
-    return text
-
-
-def _match_text(match: pd.Series) -> str:
-    if not match["true_ring"]:
-        return "no true ring"
-    return (f"{match['true_ring']}: {match['overlap']} of {match['size']} members "
-            f"({match['purity']:.0%}), {match['coverage']:.0%} of the true ring")
-
-
-def rings_section(content: ReportContent) -> Safe:
-    """The top rings: id, size, mean risk, exposure, shared entities, members, ground-truth match."""
-    top, matches = top_rings(content)
-    total = len(content.rings)
-    if not len(top):
-        note = "No rings were found." if not total else "No ring is shown (top_rings is 0)."
-        return section("rings", element("p", note))
-    fraud = content.fraudsters
-    header = ["#", "ring", "size", "mean risk", "exposure", "shared entities", "members"]
-    numeric = [True, False, True, True, True, False, False]
+def _overview(content: ReportContent, facts: RingFacts, matches: pd.DataFrame | None) -> Safe:
+    table_ = facts.rings
+    total = len(table_)
+    drawn = min(content.drawn_rings, total)
+    scores = content.scores
+    flagged = int(scores["flagged"].fillna(False).astype(bool).sum())
+    intro = (f"{total:,} {'ring' if total == 1 else 'rings'} found among the {flagged:,} flagged of "
+             f"{len(scores):,} scored users, largest exposure first. Every ring is listed here and has its "
+             "own part below: every member with its risk, what ties them, the money they sent each other, "
+             f"and the commands that open it in Neo4j. {EXPOSURE_MEANING}")
+    if drawn == total:
+        drawings = "Every ring is drawn."
+    elif drawn == 0:
+        drawings = "No ring is drawn (drawn_rings is 0); each ring's part lists it in full."
+    else:
+        drawings = (f"The {drawn:,} rings with the largest exposure are drawn; the other {total - drawn:,} are "
+                    "listed in full but not drawn, to keep the page light (drawn_rings).")
+    header = ["#", "ring", "exposure", "size", "mean risk", "transfers between members", "active"]
+    numeric = [True, False, True, True, True, True, False]
     if matches is not None:
         header += ["labelled fraud", "best true ring"]
         numeric += [True, False]
     rows = []
-    for i, ring in top.iterrows():
-        members = [str(m) for m in ring["members"]]
+    for position, ring in table_.iterrows():
+        rank = position + 1
         row = [
-            str(i + 1),
-            element("a", ring["ring_id"], href=f"#ring-drawing-{i + 1}"),
+            str(rank),
+            element("a", ring["ring_id"], href=f"#{ring_anchor(rank)}"),
+            f"{float(ring['exposure']):,.2f}",
             format_value(int(ring["size"])),
             f"{float(ring['score']):.3f}",
-            f"{float(ring['exposure']):,.2f}",
-            _listed([str(e) for e in ring["shared_entities"]], SHOWN_ENTITIES),
-            _listed(members, SHOWN_MEMBERS, fraud),
+            f"{int(ring['transfers']):,} ({float(ring['transferred']):,.2f})",
+            date_span(ring["first_seen"], ring["last_seen"]),
         ]
         if matches is not None:
-            match = matches.iloc[i]
-            row += [f"{match['fraud_members']} of {match['size']}", _match_text(match)]
+            match = matches.iloc[position]
+            row += [f"{match['fraud_members']} of {match['size']}", match_text(match)]
         rows.append(row)
-    intro = (f"The {len(top)} highest-scoring of {total:,} {'ring' if total == 1 else 'rings'} found "
-             "(mean member risk, then size). Exposure: the members' payments, summed.")
+    notes = [element("p", intro), element("p", drawings, class_="note")]
     if matches is not None:
-        intro += (" Labelled fraudsters are marked in the member lists; the best true ring is the one "
-                  "holding most members (share of the found ring, then of the true ring).")
-    return section("rings", element("p", intro), table(header, rows, numeric=numeric, class_="rings"))
+        notes.append(element("p", "Labelled fraudsters are marked in the member lists; the best true ring is the one "
+                                  "holding most members (share of the found ring, then of the true ring).",
+                             class_="note"))
+    return section("rings", *notes, table(header, rows, numeric=numeric, class_="rings"))
 
 
-def ring_drawings_section(content: ReportContent) -> Safe:
-    """One drawing per top ring (embedded PNG): members by risk, the entities they share, transfers."""
-    top, matches = top_rings(content)
-    if not len(top):
-        return section("ring-drawings", element("p", "No rings to draw."))
+def _details(content: ReportContent, facts: RingFacts, matches: pd.DataFrame | None) -> Safe:
     risk = content.risk
-    fraud = content.fraudsters
-    figures = []
-    for i, ring in top.iterrows():
-        figure = draw_ring(content.graph, ring["members"], risk, shared=ring["shared_entities"], fraud=fraud,
-                           title=f"#{i + 1} {ring['ring_id']}", max_entities=content.max_entities,
-                           seed=content.seed)
-        caption = f"#{i + 1} {ring['ring_id']}: {int(ring['size'])} members, mean risk {float(ring['score']):.3f}"
-        if matches is not None:
-            caption += f"; {_match_text(matches.iloc[i])}"
-        figures.append(element(
-            "figure",
-            element("img", src=png_data_uri(figure_png(figure)), alt=f"Drawing of ring {ring['ring_id']}"),
-            element("figcaption", caption),
-            id=f"ring-drawing-{i + 1}",
-        ))
-    legend = element("p", "Circles: members, filled by risk score; black outline: labelled fraud (when known). "
-                          "Other shapes: the entities that tie two or more members (honest hubs left out), "
-                          f"at most {content.max_entities} per ring; arrows: money SENT between members.",
-                     class_="note")
-    return section("ring-drawings", legend, element("div", *figures, class_="drawings"))
-
+    scores = content.scores
+    flagged = pd.Series(scores["flagged"].fillna(False).astype(bool).to_numpy(),
+                        index=scores["user_id"].astype(str).to_numpy())
+    view = RingView(
+        graph=content.graph,
+        risk=risk[~risk.index.duplicated()],
+        flagged=flagged[~flagged.index.duplicated()],
+        paid=facts.member_paid,
+        fraud=content.fraudsters,
+        labelled=content.labels is not None,
+        max_entities=content.max_entities,
+        seed=content.seed,
+    )
+    legend = element("p", "Drawings: circles are members, filled by risk score, with a black outline when labelled "
+                          "fraud (when known); other shapes are the entities that tie two or more members, one shape "
+                          f"per type (honest hubs left out, at most {content.max_entities} per ring); arrows are "
+                          "money SENT between members, labelled with the amount and date (count and date span "
+                          "when a pair transferred several times).", class_="note")
+    parts = [
+        ring_detail(position + 1, ring, facts.transfers_of(position), view,
+                    match=None if matches is None else matches.iloc[position], drawn=position < content.drawn_rings)
+        for position, ring in facts.rings.iterrows()
+    ]
+    return section("ring-details", legend, *parts)

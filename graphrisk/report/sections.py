@@ -1,7 +1,7 @@
 """The report's sections about the run and the comparison: summary, metrics, figures, next steps.
 
 Each function returns one ``<section>`` with a stable ``id`` (see :data:`SECTION_IDS`); the
-ring sections are in :mod:`graphrisk.report.ring_sections`.
+ring sections, which come first on the page, are in :mod:`graphrisk.report.ring_sections`.
 """
 
 from __future__ import annotations
@@ -26,17 +26,19 @@ __all__ = [
     "next_steps_section",
 ]
 
-#: Section id -> heading, in page order (``next-steps`` only when there are steps).
+#: Section id -> heading, in page order (``next-steps`` only when there are steps): the rings and
+#: what to do next for investigators first, then the run and the model's metrics.
 SECTION_IDS: dict[str, str] = {
+    "rings": "Rings by exposure",
+    "ring-details": "Every ring",
+    "next-steps": "Next steps",
     "summary": "Run summary",
     "metrics": "Detector and baselines",
     "pr-curves": "Precision-recall curves",
     "score-distributions": "Score distributions",
     "calibration": "Calibration",
-    "rings": "Top rings",
-    "ring-drawings": "Ring drawings",
-    "next-steps": "Next steps",
 }
+
 
 #: Metric column -> heading in the metrics table.
 METRIC_HEADINGS = {

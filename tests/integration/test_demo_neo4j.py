@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import html as markup
+import re
+import shlex
+
 import pandas as pd
 import pytest
 
@@ -31,3 +35,13 @@ def test_demo_loads_writes_back_and_prints_the_next_queries(runner, neo4j_config
     assert state["merchants"] > 0
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert 'id="next-steps"' in html and "graphrisk query top_risk_users" in html
+
+    # the report's ring #1 (largest exposure) opens in Neo4j with the command printed beside it
+    first = re.search(r'<article class="ring" id="ring-1">.*?<pre class="command"><code>([^<]*)</code>', html,
+                      re.DOTALL)
+    command = shlex.split(markup.unescape(first.group(1)))
+    top = rings.sort_values("exposure", ascending=False).iloc[0]
+    assert command == ["graphrisk", "query", "ring_members", "--param", f"ring_id={top['ring_id']}"]
+    assert main(command[1:]) == 0
+    listed = capsys.readouterr().out
+    assert all(member in listed for member in top["members"].split("|"))

@@ -27,7 +27,7 @@ def statistics():
 @pytest.fixture(scope="module")
 def content(report_inputs, statistics):
     return ReportContent(title="Run", summary={"users": 1_000}, graph=report_inputs["graph"],
-                         scores=report_inputs["scores"], rings=report_inputs["rings"], top_rings=1,
+                         scores=report_inputs["scores"], rings=report_inputs["rings"], drawn_rings=1,
                          calibration=statistics)
 
 

@@ -7,10 +7,21 @@ import sys
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from graphrisk import build_graph
 from graphrisk.report import draw_ring, figure_png, ring_network
 from graphrisk.report.figures import PNG_SIGNATURE
+from graphrisk.report.ring_detail import DRAWING_DPI
+
+#: Issue 18: the smallest readable text in the report's drawings, in pixels of the embedded PNG.
+MIN_PIXELS = 11
+
+
+def _texts(figure: Figure) -> list[Text]:
+    """Every visible, non-empty text of the figure, tick labels included (laid out without rendering)."""
+    figure.draw_without_rendering()
+    return [t for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip()]
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +103,38 @@ def test_drawing_does_not_use_pyplot(graph):
         pytest.skip("pyplot was imported by something else in this process")
     figure_png(draw_ring(graph, ["a", "b"], {"a": 0.2}))
     assert "matplotlib.pyplot" not in sys.modules
+
+
+def test_every_text_is_readable_at_the_size_the_report_embeds(graph):
+    figure = draw_ring(graph, ["a", "b", "c"], {"a": 0.9, "b": 0.5, "c": 0.1}, fraud={"a"}, title="ring-x")
+    texts = _texts(figure)
+    assert {"a", "b", "c", "d1", "k", "m"} <= {t.get_text() for t in texts}  # every node is labelled
+    for text in texts:
+        pixels = text.get_fontsize() * DRAWING_DPI / 72
+        assert pixels >= MIN_PIXELS, (text.get_text(), pixels)
+
+
+def test_transfers_carry_their_amount_and_date(graph):
+    figure = draw_ring(graph, ["a", "b", "c"], {"a": 0.9})
+    assert "10.00\n2024-01-01" in [t.get_text() for t in _texts(figure)]
+    assert ring_network(graph, ["a", "b"]).edges["user:a", "user:b"]["first_seen"].year == 2024
+
+
+def test_a_generated_ring_draws_every_transfer_with_its_amount(report_inputs):
+    """The ring with the most transfers between members of the generated world, drawn as the report does."""
+    graph, table = report_inputs["graph"], report_inputs["rings"].table
+    sent = graph.sent[graph.sent["src"] != graph.sent["dst"]]
+    inside = [sent[sent["src"].isin(m) & sent["dst"].isin(m)] for m in table["members"]]
+    best = max(range(len(table)), key=lambda i: len(inside[i]))
+    transfers = inside[best]
+    assert len(transfers) >= 3
+    risk = report_inputs["scores"].set_index("user_id")["risk_score"]
+    figure = draw_ring(graph, table.loc[best, "members"], risk, shared=table.loc[best, "shared_entities"])
+    texts = _texts(figure)
+    labels = [t.get_text() for t in texts if "\n20" in t.get_text()]  # amount, then the date
+    assert len(labels) == len(transfers)
+    for row in transfers.itertuples():
+        amount = f"{row.amount:,.2f}" if row.count == 1 else f"{row.count}× {row.amount:,.2f}"
+        assert any(label.startswith(f"{amount}\n{row.first_seen:%Y-%m-%d}") for label in labels), row
+    assert min(t.get_fontsize() for t in texts) * DRAWING_DPI / 72 >= MIN_PIXELS
+    assert set(table.loc[best, "members"]) <= {t.get_text() for t in texts}
