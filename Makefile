@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# the console's drawing library, vendored from the npm registry (graphrisk/console/static/vendor/)
+CONSOLE_ASSETS := graphrisk/console/static/vendor/cytoscape.min.js
 
-.PHONY: install demo lint test unit integration bench bench-compare neo4j-start neo4j-stop clean
+.PHONY: install demo lint test unit integration browser bench bench-compare neo4j-start neo4j-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +14,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test,fast,spark]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(CONSOLE_ASSETS): tools/vendor-console-assets
+	tools/vendor-console-assets
+
+install: $(STAMP) $(CONSOLE_ASSETS)
 
 ## Run the main job on the built-in sample: no server needed (loads into Neo4j too when NEO4J_URI is set).
 demo: $(STAMP)
@@ -22,15 +27,19 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
+## The browser the console's tests drive: Debian's chromium and chromium-driver, installed once.
+browser:
+	tools/install-browser
+
 ## The linter, then the whole suite; starts the local Neo4j unless NEO4J_URI is set, and stops it afterwards.
-test: $(STAMP)
+test: $(STAMP) $(CONSOLE_ASSETS) browser
 	$(VENV)/bin/ruff check .
 	tools/with-neo4j $(PY) -m pytest
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit
 
-integration: $(STAMP)
+integration: $(STAMP) $(CONSOLE_ASSETS) browser
 	tools/with-neo4j $(PY) -m pytest tests/integration
 
 ## Every benchmark beside its peers (~8 min on 2 cores); rewrites bench/RESULTS.md, results.json and plots.

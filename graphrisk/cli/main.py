@@ -18,6 +18,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 from graphrisk import __version__
 from graphrisk.cli import (
     compare,
+    console,
     demo,
     evaluate,
     features,
@@ -35,7 +36,7 @@ from graphrisk.errors import GraphRiskError
 
 __all__ = ["main", "build_parser"]
 
-COMMANDS = (load, features, generate, train, score, serve, evaluate, query, demo, verdict, feedback, compare)
+COMMANDS = (load, features, generate, train, score, serve, console, evaluate, query, demo, verdict, feedback, compare)
 
 
 def build_parser() -> argparse.ArgumentParser:

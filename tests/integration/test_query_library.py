@@ -261,6 +261,8 @@ def test_ring_members(world):
     ("shortest_path", {"from_user": "n1", "to_user": "nobody"}, "not found: user nobody"),
     ("first_party_fraud_groups", {"user_id": "nobody"}, "not found: user nobody"),
     ("verdict_history", {"user_id": "nobody"}, "not found: user nobody"),
+    ("ring_graph", {"ring_id": "R9"}, "not found: ring R9"),
+    ("account_timeline", {"user_id": "nobody"}, "not found: user nobody"),
 ])
 def test_an_unknown_id_is_an_error_not_an_empty_answer(world, name, values, message):
     with pytest.raises(EntityNotFound, match=f"^{message}$"):
@@ -503,6 +505,68 @@ def test_verdict_history(world):
     assert pick(ask(world, "verdict_history", by="bob", since="2024-03-22"), "verdict") == [("unsure",)]
     assert ask(world, "verdict_history", by="carol") == []
 
+
+
+def test_review_queue_says_how_long_the_whole_queue_is(world):
+    assert {row["waiting"] for row in ask(world, "review_queue", limit="2")} == {6}
+    assert {row["waiting"] for row in ask(world, "review_queue", ring_id="R2", limit="1")} == {4}
+
+
+def test_ring_list_sorts_and_filters(world):
+    rows = ask(world, "ring_list")
+    # R1: r2 has a verdict (fraud), r1 and r3 none -> partial; R2: no verdict
+    assert pick(rows, "ring_id", "exposure", "size", "risk", "members", "reviewed", "confirmed_fraud",
+                "review_state") == [("R1", 999.0, 3, 0.85, 3, 1, 1, "partial"), ("R2", 135.0, 4, 0.7, 4, 0, 0, "unreviewed")]
+    assert [r["ring_id"] for r in ask(world, "ring_list", sort="size")] == ["R2", "R1"]
+    assert [r["ring_id"] for r in ask(world, "ring_list", sort="risk")] == ["R1", "R2"]
+    assert [r["ring_id"] for r in ask(world, "ring_list", review="unreviewed")] == ["R2"]
+    assert [r["ring_id"] for r in ask(world, "ring_list", review="reviewed")] == []
+    assert [r["ring_id"] for r in ask(world, "ring_list", min_size="4")] == ["R2"]
+    assert [r["ring_id"] for r in ask(world, "ring_list", statuses="merged", min_size="0")] == ["R0", "R00"]
+
+
+def test_ring_graph_draws_members_shared_entities_and_transfers(world):
+    (row,) = ask(world, "ring_graph", ring_id="R1")
+    assert [(m["key"], m["risk"], m["verdict"]) for m in row["members"]] == [
+        ("r1", 0.9, None), ("r2", 0.85, "fraud"), ("r3", 0.8, None)]
+    # the kiosk (only r1 of the ring) and M_BIG (only r1) tie no two members
+    assert [(e["id"], e["members"]) for e in row["entities"]] == [
+        ("card:C1", 2), ("device:D1", 3), ("email:E1", 2), ("merchant:M_BAD", 3)]
+    sent = sorted((e["source"], e["target"], e["amount"], e["first_seen"].to_native())
+                  for e in row["edges"] if e["kind"] == "sent")
+    assert sent == [("user:r1", "user:r2", 100.0, at("2024-03-03T09:00:00")),
+                    ("user:r2", "user:r3", 90.0, at("2024-03-04T09:00:00")),
+                    ("user:r3", "user:r1", 80.0, at("2024-03-11T09:00:00"))]
+    paid = {(e["source"], e["amount"]) for e in row["edges"] if e["kind"] == "paid"}
+    assert paid == {("user:r1", 200.0), ("user:r2", 150.0), ("user:r3", 120.0)}
+    assert len([e for e in row["edges"] if e["kind"] == "used"]) == 2 + 3 + 2
+    assert ask(world, "ring_graph", ring_id="R1", max_hub="4")[0]["entities"] == [
+        {"id": "card:C1", "kind": "card", "key": "C1", "members": 2, "risk": None},
+        {"id": "email:E1", "kind": "email", "key": "E1", "members": 2, "risk": None},
+        {"id": "merchant:M_BAD", "kind": "merchant", "key": "M_BAD", "members": 3, "risk": 0.7}]
+
+
+def test_account_neighbours_expands_any_kind_of_node(world):
+    rows = ask(world, "account_neighbours", kind="device", key="D1")
+    assert pick(rows, "id", "risk", "tie", "direction") == [
+        ("user:r1", 0.9, "used", "in"), ("user:r2", 0.85, "used", "in"), ("user:r3", 0.8, "used", "in"),
+        ("user:n1", 0.4, "used", "in"), ("user:n2", 0.2, "used", "in")]
+    r3 = {row["id"]: row for row in ask(world, "account_neighbours", kind="user", key="r3")}
+    assert (r3["user:r1"]["tie"], r3["user:r1"]["direction"], r3["user:r1"]["amount"]) == ("sent", "out", 80.0)
+    assert (r3["user:r2"]["tie"], r3["user:r2"]["direction"], r3["user:r2"]["amount"]) == ("sent", "in", 90.0)
+    assert len(ask(world, "account_neighbours", kind="user", key="r3", limit="2")) == 2
+    assert ask(world, "account_neighbours", kind="card", key="D1") == []  # D1 is a device
+
+
+def test_account_timeline_in_the_order_of_the_data(world):
+    rows = ask(world, "account_timeline", user_id="r1")
+    assert pick(rows, "activity", "counterpart", "amount") == [
+        # an identifier's amount: what the account's transactions through it came to (t01 and t05 on D1)
+        ("paid", "merchant:M_BAD", 200.0), ("used", "card:C1", 200.0), ("used", "device:D1", 300.0),
+        ("paid", "merchant:M_BIG", 30.0), ("used", "device:KIOSK", 30.0),
+        ("sent", "user:r2", 100.0), ("received", "user:r3", 80.0)]
+    assert rows[0]["first_seen"].to_native() == at("2024-03-01T10:00:00")
+    assert rows[-1]["counterpart_risk"] == 0.8
 
 # --- the command line against the server -------------------------------------------------------
 
