@@ -34,6 +34,9 @@ The header rules:
   (:mod:`graphrisk.queries.entities`); an unknown id stops with ``not found: ring R1``
   (``graphrisk query`` prints it as one error line and exits with status 1) instead of an
   empty answer. An optional parameter left out is not looked up.
+* A parameter with a fixed set of values carries ``(one of: a, b, c)`` before the final
+  tag; any other value (any other item, for a ``LIST<STRING>``) is refused before the
+  query runs, so a typo never reads as "no rows".
 * ``Example:`` shows one or more command lines.
 
 ``graphrisk query --file PATH`` reads a custom file's header by the same rules, more

@@ -8,8 +8,8 @@
 // risk come first, then the largest amounts. No row: no such node, or no neighbour.
 //
 // Parameters:
-//   $kind   STRING   user, merchant, device, card, ip, email, phone or address
-//                    (required)
+//   $kind   STRING   the node's kind (one of: user, merchant, device, card, ip,
+//                    email, phone, address) (required)
 //   $key    STRING   its id: user_id, merchant_id, device_id... (required)
 //   $limit  INTEGER  neighbours to return (default 25)
 //

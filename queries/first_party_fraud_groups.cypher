@@ -21,7 +21,8 @@
 // Parameters:
 //   $user_id       STRING        only the group reached from this account
 //                                (must exist: user) (optional)
-//   $types         LIST<STRING>  identifier types that link accounts
+//   $types         LIST<STRING>  identifier types that link accounts (one of: device,
+//                                card, ip, email, phone, address)
 //                                (default device,card,ip,email,phone,address)
 //   $max_hub       INTEGER       identifiers with more accounts link nobody (default 50)
 //   $max_depth     INTEGER       shared identifiers followed from the anchor, 1 to 4

@@ -8,7 +8,8 @@
 //
 // Parameters:
 //   $min_flagged  INTEGER       fewest flagged accounts on an identifier (default 2)
-//   $types        LIST<STRING>  identifier types to look at
+//   $types        LIST<STRING>  identifier types to look at (one of: device, card,
+//                               ip, email, phone, address)
 //                               (default device,card,ip,email,phone,address)
 //   $max_hub      INTEGER       leave out identifiers with more accounts (default 50)
 //   $limit        INTEGER       identifiers to return (default 50)

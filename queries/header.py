@@ -45,6 +45,10 @@ class QueryParameter:
         The kind of entity the value names (``ring``, ``user``) when the description carries
         ``(must exist: KIND)``: the value is looked up before the query runs
         (:func:`~graphrisk.queries.entities.check_entities`); ``None`` otherwise.
+    choices
+        The values it takes when the description carries ``(one of: a, b, c)`` (each item of
+        a list, for ``LIST<STRING>``); any other value is refused before the query runs.
+        Empty: any value of its type.
     """
 
     name: str
@@ -53,6 +57,7 @@ class QueryParameter:
     required: bool
     default: Any = None
     must_exist: str | None = None
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,7 @@ class QueryInfo:
 _PARAMETER_LINE = re.compile(r"^\s{2,}\$(\w+)\s+(\S+)\s+(\S.*)$")
 _TAG = re.compile(r"\((required|optional|default\s+([^)]*))\)\s*$")
 _MUST_EXIST = re.compile(r"\(must exist:\s*([^)]*?)\s*\)")
+_ONE_OF = re.compile(r"\(one of:\s*([^)]*?)\s*\)")
 
 
 def _header_lines(text: str) -> list[str]:
@@ -158,7 +164,10 @@ def _parse_parameters(lines: list[str], name: str) -> tuple[QueryParameter, ...]
             except ValueError as e:
                 raise InputError(f"query {name!r}: bad default: {e}") from e
         must_exist = _must_exist(description, pname, name)
-        parameters.append(QueryParameter(pname, ptype, description, tag.group(1) == "required", default, must_exist))
+        one_of = _ONE_OF.search(description)
+        choices = tuple(c.strip() for c in one_of.group(1).split(",") if c.strip()) if one_of else ()
+        parameters.append(QueryParameter(pname, ptype, description, tag.group(1) == "required", default, must_exist,
+                                         choices))
     names = [p.name for p in parameters]
     if len(set(names)) != len(names):
         raise InputError(f"query {name!r}: a parameter is declared twice ({', '.join(names)})")

@@ -9,11 +9,12 @@
 // (first_seen, last_seen) and when scoring wrote it (scored_at) come last.
 //
 // Parameters:
-//   $sort      STRING        exposure, size or risk (default exposure)
-//   $statuses  LIST<STRING>  ring statuses to include: active, merged, dissolved
-//                            (default active)
-//   $review    STRING        only rings in this review state: unreviewed, partial,
-//                            reviewed (optional)
+//   $sort      STRING        largest first (one of: exposure, size, risk)
+//                            (default exposure)
+//   $statuses  LIST<STRING>  ring statuses to include (one of: active, merged,
+//                            dissolved) (default active)
+//   $review    STRING        only rings in this review state (one of: unreviewed,
+//                            partial, reviewed) (optional)
 //   $min_size  INTEGER       fewest members (default 2)
 //   $limit     INTEGER       rings to return (default 200)
 //

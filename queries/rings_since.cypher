@@ -12,8 +12,8 @@
 // Parameters:
 //   $since     DATETIME      start of the period: ISO 8601 date or date-time, UTC when
 //                            no zone is given (required)
-//   $statuses  LIST<STRING>  ring statuses to include: active, merged, dissolved
-//                            (default active)
+//   $statuses  LIST<STRING>  ring statuses to include (one of: active, merged,
+//                            dissolved) (default active)
 //
 // Example:
 //   graphrisk query rings_since --param since=2024-03-01

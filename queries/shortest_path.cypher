@@ -19,8 +19,8 @@
 //                             than this (default 50)
 //   $max_hops   INTEGER       longest path reported, in relationships, at most 10
 //                             (default 10)
-//   $via        LIST<STRING>  relationship types that may be crossed
-//                             (default USED,PAID,SENT)
+//   $via        LIST<STRING>  relationship types that may be crossed (one of: USED,
+//                             PAID, SENT) (default USED,PAID,SENT)
 //
 // Example:
 //   graphrisk query shortest_path --param from_user=u1 --param to_user=u4

@@ -6,8 +6,8 @@
 // activity in the data, scored_at is when scoring last wrote the ring.
 //
 // Parameters:
-//   $statuses  LIST<STRING>  ring statuses to include: active, merged, dissolved
-//                            (default active)
+//   $statuses  LIST<STRING>  ring statuses to include (one of: active, merged,
+//                            dissolved) (default active)
 //   $min_size  INTEGER       fewest members (default 2)
 //   $limit     INTEGER       rings to return (default 25)
 //

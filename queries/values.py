@@ -126,4 +126,14 @@ def convert_parameters(info: QueryInfo, values: Mapping[str, str]) -> dict[str, 
             converted[parameter.name] = parameter.default
         else:
             converted[parameter.name] = convert_value(text, parameter.type, parameter.name)
+            _check_choice(parameter.name, converted[parameter.name], parameter.choices)
     return converted
+
+
+def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    """Refuse a value (or a list item) outside ``choices``: a filter that cannot match must not answer "no rows"."""
+    if not choices:
+        return
+    for item in value if isinstance(value, list) else [value]:
+        if item not in choices:
+            raise InputError(f"parameter {name}: expected one of {', '.join(choices)}, got {item!r}")

@@ -15,7 +15,7 @@ def add_parser(commands) -> None:
     parser = commands.add_parser(
         "console", help="open the investigators' web console (rings, accounts, verdicts, review queue)",
         description="Serve the investigators' console over the graph in Neo4j, scored by graphrisk score "
-        "--to-neo4j: the rings sorted and filtered by exposure, size, risk, status and review state; a ring with an "
+        "--write-neo4j: the rings sorted and filtered by exposure, size, risk, status and review state; a ring with an "
         "interactive drawing; an account with its reasons, identifiers, timeline, verdict history and a verdict "
         "form; the queue of flagged accounts without a verdict. Every view shows its Cypher and the matching "
         "graphrisk query command. It reads in read transactions; its one write is a verdict, recorded as "

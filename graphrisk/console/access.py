@@ -73,6 +73,20 @@ class ConsoleAccess:
             return True
         return presented is not None and hmac.compare_digest(presented.encode(), self.token.encode())
 
+    def host_is_allowed(self, host_header: str | None) -> bool:
+        """Whether a request's ``Host`` may be served: any with a token; without one, loopback names only.
+
+        Without a token the console trusts the machine, so it must not answer a page that reached
+        127.0.0.1 under another name (DNS rebinding): only ``127.0.0.1``, ``localhost`` and
+        ``[::1]`` (any port) pass.
+        """
+        if self.token is not None:
+            return True
+        if not host_header:
+            return False
+        name = host_header.rsplit(":", 1)[0] if not host_header.endswith("]") else host_header
+        return name.strip("[]") in ("127.0.0.1", "localhost", "::1")
+
     def form_is_genuine(self, presented: str | None) -> bool:
         """Whether a posted form carries this process's form secret."""
         return presented is not None and hmac.compare_digest(presented.encode(), self.form_secret.encode())

@@ -8,6 +8,7 @@ Every page runs shipped queries in read transactions (:mod:`graphrisk.console.vi
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, asynccontextmanager
 from pathlib import Path
@@ -19,14 +20,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from neo4j.exceptions import DriverError, Neo4jError
+from starlette.concurrency import run_in_threadpool
 
 from graphrisk.console.access import TOKEN_COOKIE, ConsoleAccess
-from graphrisk.console.display import cell, plain, risk_class
+from graphrisk.console.display import cell, risk_class
 from graphrisk.console.views import QueryView, run_view
-from graphrisk.errors import GraphRiskError
+from graphrisk.errors import GraphRiskError, StoreError
 from graphrisk.feedback.store import record_verdict
 from graphrisk.feedback.verdicts import VERDICT_VALUES
 from graphrisk.queries.entities import EntityNotFound
+from graphrisk.queries.output import plain_value
 from graphrisk.store.runner import QueryRunner
 
 __all__ = ["create_app", "SORTS", "REVIEW_STATES", "STATUSES", "NODE_KINDS"]
@@ -42,8 +45,10 @@ STATUSES = ("active", "merged", "dissolved")
 #: Node kinds the drawing can expand.
 NODE_KINDS = ("user", "merchant", "device", "card", "ip", "email", "phone", "address")
 
-#: Longest investigator name and note accepted with a verdict.
-MAX_BY, MAX_NOTE = 100, 2000
+#: Longest investigator name and note accepted with a verdict, and the largest form body.
+MAX_BY, MAX_NOTE, MAX_FORM_BYTES = 100, 2000, 16_384
+#: Where a verdict form may lead afterwards: a path of this console (``/queue``, ``/rings/R1?sort=size``).
+LOCAL_PATH = re.compile(r"/[A-Za-z][^\\\s]*")
 #: Cookie remembering the investigator's name for the next verdict form.
 BY_COOKIE = "graphrisk_console_by"
 #: The drawing library, vendored by the build (``make install``); the pages work without it, tables only.
@@ -57,7 +62,8 @@ SECURITY_HEADERS = {
                                "style-src-attr 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" with every post
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
 
@@ -113,12 +119,17 @@ def create_app(connect: Callable[[], AbstractContextManager[QueryRunner]], acces
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable) -> Response:
         offered = request.query_params.get("token")
-        if access.token is not None and offered is not None:
+        if not access.host_is_allowed(request.headers.get("host")):
+            # a page elsewhere whose name now points at 127.0.0.1 (DNS rebinding) must not read this console
+            response: Response = _plain_error(421, "this console answers to 127.0.0.1, localhost or [::1] only")
+        elif request.method == "POST" and not _same_origin(request):
+            response = _plain_error(403, "a form from another site cannot post here")
+        elif access.token is not None and offered is not None:
             if not access.admits(offered):
                 return _plain_error(401, "the token is wrong")
             # keep it in a cookie and drop it from the address bar (and from the history)
             rest = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
-            response: Response = RedirectResponse(request.url.path + (f"?{rest}" if rest else ""), status_code=303)
+            response = RedirectResponse(request.url.path + (f"?{rest}" if rest else ""), status_code=303)
             response.set_cookie(TOKEN_COOKIE, offered, httponly=True, samesite="strict")
         elif not access.admits(request.cookies.get(TOKEN_COOKIE) or _bearer(request)):
             response = _plain_error(401, "this console needs its token: open the address it printed at start "
@@ -137,6 +148,7 @@ def create_app(connect: Callable[[], AbstractContextManager[QueryRunner]], acces
     async def bad_request(request: Request, error: GraphRiskError) -> HTMLResponse:
         return page(request, "error.html", http_status=400, title="Cannot do that", message=str(error))
 
+    @app.exception_handler(StoreError)
     @app.exception_handler(Neo4jError)
     @app.exception_handler(DriverError)
     async def database_down(request: Request, error: Exception) -> HTMLResponse:
@@ -167,7 +179,7 @@ def create_app(connect: Callable[[], AbstractContextManager[QueryRunner]], acces
         drawing = run_view(runner(), "ring_graph", {"ring_id": ring_id})
         return page(request, "ring.html", title=f"Ring {ring_id}", ring_id=ring_id, summary=summary,
                     members=members, money=money, drawing=drawing,
-                    drawing_json=_script_json(plain(drawing.rows[0]) if drawing.rows else {}))
+                    drawing_json=_script_json(plain_value(drawing.rows[0]) if drawing.rows else {}))
 
     @app.get("/accounts/{user_id}", response_class=HTMLResponse)
     def account(request: Request, user_id: str) -> HTMLResponse:
@@ -180,6 +192,9 @@ def create_app(connect: Callable[[], AbstractContextManager[QueryRunner]], acces
 
     @app.post("/accounts/{user_id}/verdict")
     async def verdict(request: Request, user_id: str) -> Response:
+        if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+            return page(request, "error.html", http_status=413, title="Too long",
+                        message=f"a verdict form has at most {MAX_FORM_BYTES:,} bytes")
         form = _form(await request.body())
         if not access.form_is_genuine(form.get("form_secret")):
             return page(request, "error.html", http_status=403, title="Refused",
@@ -188,9 +203,11 @@ def create_app(connect: Callable[[], AbstractContextManager[QueryRunner]], acces
         note = form.get("note", "").strip()
         if len(by) > MAX_BY or len(note) > MAX_NOTE:
             raise _TooLong(f"the name may have {MAX_BY} characters and the note {MAX_NOTE}")
-        recorded = record_verdict(runner(), user_id, form.get("verdict", ""), by=by, note=note or None)
+        # a write transaction the driver may retry: off the event loop, so other pages keep answering
+        recorded = await run_in_threadpool(record_verdict, runner(), user_id, form.get("verdict", ""), by=by,
+                                           note=note or None)
         target = form.get("next", "")
-        if not (target.startswith("/") and not target.startswith("//")):
+        if not LOCAL_PATH.fullmatch(target):  # never off the console: no //host, no /\host, no scheme
             target = f"/accounts/{_path_part(user_id)}"
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(BY_COOKIE, recorded.by, httponly=True, samesite="strict")
@@ -205,7 +222,7 @@ def create_app(connect: Callable[[], AbstractContextManager[QueryRunner]], acces
     def neighbours(kind: str, key: str, limit: str = "25") -> JSONResponse:
         _choice("kind", kind, NODE_KINDS)
         view = run_view(runner(), "account_neighbours", {"kind": kind, "key": key, "limit": limit})
-        return JSONResponse({"rows": plain(view.rows), "command": view.command})
+        return JSONResponse({"rows": plain_value(view.rows), "command": view.command})
 
     return app
 
@@ -234,6 +251,12 @@ def _form(body: bytes) -> dict[str, str]:
     """An ``application/x-www-form-urlencoded`` body, the last value of each field."""
     fields = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
     return {key: values[-1] for key, values in fields.items()}
+
+
+def _same_origin(request: Request) -> bool:
+    """A post whose ``Origin`` (sent by every current browser) names this console, or that has none (not a browser)."""
+    origin = request.headers.get("origin")
+    return origin is None or origin.split("://", 1)[-1] == request.headers.get("host")
 
 
 def _bearer(request: Request) -> str | None:

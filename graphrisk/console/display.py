@@ -1,37 +1,13 @@
-"""How the console writes values: one format for times, amounts, scores and lists, in HTML and JSON."""
+"""How the console writes values in its tables: amounts, scores, lists, and times as ``graphrisk query`` writes them."""
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["plain", "cell", "risk_class"]
+from graphrisk.queries.output import plain_value
 
-
-def _time(value: Any) -> str | None:
-    """ISO 8601 in UTC to the second (``2024-03-01T10:00:00Z``) for a date-time, the date for a date."""
-    native = value.to_native() if hasattr(value, "to_native") else value
-    if isinstance(native, dt.datetime):
-        if native.tzinfo is not None:
-            native = native.astimezone(dt.timezone.utc)
-        return native.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if isinstance(native, dt.date):
-        return native.isoformat()
-    return None
-
-
-def plain(value: Any) -> Any:
-    """``value`` as JSON can carry it: times as ISO 8601 strings, NaN as ``None``, containers recursively."""
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
-        return [plain(v) for v in value]
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    time = _time(value)
-    return value if time is None else time
+__all__ = ["cell", "risk_class"]
 
 
 def cell(value: Any) -> str:
@@ -39,7 +15,7 @@ def cell(value: Any) -> str:
 
     The result is plain text: the templates escape it.
     """
-    value = plain(value)
+    value = plain_value(value)
     if value is None:
         return "—"
     if isinstance(value, bool):

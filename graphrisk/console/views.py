@@ -6,23 +6,15 @@ from the terminal (``graphrisk query ...``) or paste it into Neo4j Browser.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from graphrisk.queries import QueryInfo, convert_parameters, describe_query, run_query
+from graphrisk.queries.output import query_command
 from graphrisk.store.runner import QueryRunner
 
-__all__ = ["QueryView", "run_view", "query_command"]
-
-
-def query_command(name: str, values: Mapping[str, str]) -> str:
-    """The ``graphrisk query`` command line that runs ``name`` with ``values``, quoted for a POSIX shell."""
-    words = ["graphrisk", "query", name]
-    for key, value in values.items():
-        words += ["--param", f"{key}={value}"]
-    return shlex.join(words)
+__all__ = ["QueryView", "run_view"]
 
 
 @dataclass(frozen=True)

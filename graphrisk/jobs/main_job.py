@@ -10,7 +10,6 @@ runner it also loads the graph and writes the scores and rings back.
 
 from __future__ import annotations
 
-import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -166,6 +165,7 @@ def suggested_queries(rings: pd.DataFrame, in_neo4j: bool) -> list[str]:
     The ring queries name the report's ring #1, the ring with the largest exposure, with the
     id quoted for a shell.
     """
+    from graphrisk.queries.output import query_command
     from graphrisk.report.ring_facts import rings_by_exposure
     from graphrisk.report.ring_queries import ring_query_commands
 
@@ -178,8 +178,7 @@ def suggested_queries(rings: pd.DataFrame, in_neo4j: bool) -> list[str]:
     if len(rings):
         top = rings_by_exposure(rings).iloc[0]
         ring, member = str(top["ring_id"]), str(top["members"][0])
-        steps += [f"graphrisk query ring_summary --param {shlex.quote(f'ring_id={ring}')}",
-                  *ring_query_commands(ring),
-                  f"graphrisk query user_risk_profile --param {shlex.quote(f'user_id={member}')}"]
+        steps += [query_command("ring_summary", {"ring_id": ring}), *ring_query_commands(ring),
+                  query_command("user_risk_profile", {"user_id": member})]
     steps += [f"graphrisk query rings_since --param since={today}", "graphrisk query risky_merchants"]
     return steps

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shlex
+from graphrisk.queries.output import query_command
 
 __all__ = ["RING_QUERIES", "ring_query_commands"]
 
@@ -36,4 +36,4 @@ def ring_query_commands(ring_id: str) -> list[str]:
     """
     if not isinstance(ring_id, str) or not ring_id:
         raise ValueError(f"ring_id must be a non-empty string, got {ring_id!r}")
-    return [f"graphrisk query {name} --param {shlex.quote(f'ring_id={ring_id}')}" for name in RING_QUERIES]
+    return [query_command(name, {"ring_id": ring_id}) for name in RING_QUERIES]

@@ -346,6 +346,7 @@ def _write_run(runner, scores, rings, entities, user_ids, ring_of, run_id, model
     ring_ids = sorted(set(plan.stored_id.values()))
     for batch in _batches(ring_ids, batch_size):
         runner.write(_RING_SPANS, {"ids": batch})
+        refresh_write_lock(runner, LOCK_NAME, run_id)
         tell("ring spans", len(batch))
 
     if entities is not None and len(entities):

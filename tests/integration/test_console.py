@@ -31,6 +31,7 @@ from graphrisk.store.runner import connect
 pytestmark = pytest.mark.integration
 
 TOKEN = "a-console-token-of-some-length"
+LOOPBACK = "http://127.0.0.1:8765"
 SHOTS_ENV = "GRAPHRISK_CONSOLE_SCREENSHOTS"
 
 
@@ -51,7 +52,7 @@ def demo_world(neo4j_config, tmp_path_factory) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def client(neo4j_config, demo_world) -> Iterator[TestClient]:
-    with TestClient(create_app(lambda: connect(neo4j_config))) as test_client:
+    with TestClient(create_app(lambda: connect(neo4j_config)), base_url=LOOPBACK) as test_client:
         yield test_client
 
 
@@ -84,12 +85,18 @@ def test_the_ring_list_sorts_by_exposure_size_and_risk(client):
 
 
 def test_the_ring_list_filters_by_size_and_review_state(client):
-    every = _ring_ids(client.get("/rings?min_size=0").text)
+    page = client.get("/rings?min_size=0").text
+    every = _ring_ids(page)
     big = client.get("/rings?min_size=5").text
     sizes = [_number(v) for v in _cells(big, 2)]
     assert sizes and min(sizes) >= 5 and len(sizes) < len(every)
-    assert _ring_ids(client.get("/rings?review=reviewed").text) == []  # no verdict recorded yet in this world
-    assert _ring_ids(client.get("/rings?review=unreviewed&min_size=0").text) == every
+    # each ring's state from its "reviewed / members" cell, whatever verdicts other tests recorded
+    counts = [tuple(int(n) for n in cell.split(" / ")) for cell in _cells(page, 5)]
+    state = {ring: "unreviewed" if done == 0 else "reviewed" if done == size else "partial"
+             for ring, (done, size) in zip(every, counts)}
+    for review in ("unreviewed", "partial", "reviewed"):
+        shown = _ring_ids(client.get(f"/rings?review={review}&min_size=0").text)
+        assert shown == [ring for ring in every if state[ring] == review]
 
 
 def test_a_bad_filter_is_one_clear_message(client):
@@ -152,10 +159,31 @@ def test_everything_shown_is_escaped(neo4j_config, client):
     try:
         page = client.get(f"/accounts/{user}").text
         assert nasty not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-        assert nasty not in client.get("/rings/" + nasty).text
     finally:
         with connect(neo4j_config) as runner:
             runner.write("MATCH (u:User {user_id: $u}) SET u.risk_reasons = $old", {"u": user, "old": old})
+    hostile_ring = '"><img src=x onerror=alert(1)>'
+    reply = client.get("/rings/" + hostile_ring)
+    assert reply.status_code == 404 and hostile_ring not in reply.text and "&lt;img src=x" in reply.text
+
+
+def test_the_drawings_data_cannot_close_its_script_block(neo4j_config, client):
+    ring_id = _ring_ids(client.get("/rings").text)[0]
+    nasty = "</script><script>alert(1)</script>"
+    with connect(neo4j_config) as runner:
+        member = runner.read("MATCH (u:User)-[:MEMBER_OF]->(:Ring {ring_id: $r}) RETURN u.user_id AS u, "
+                             "u.verdict AS v ORDER BY u LIMIT 1", {"r": ring_id})[0]
+        runner.write("MATCH (u:User {user_id: $u}) SET u.verdict = $nasty", {"u": member["u"], "nasty": nasty})
+    try:
+        page = client.get(f"/rings/{ring_id}").text
+        block = re.search(r'<script type="application/json" id="ring-graph-data">(.*?)</script>', page, flags=re.S)
+        assert "alert(1)" in block.group(1)  # the hostile value is in the drawing's data, whole ...
+        assert nasty not in page  # ... and nowhere as markup
+        verdicts = {m["key"]: m["verdict"] for m in json.loads(block.group(1))["members"]}
+        assert verdicts[member["u"]] == nasty
+    finally:
+        with connect(neo4j_config) as runner:
+            runner.write("MATCH (u:User {user_id: $u}) SET u.verdict = $v", {"u": member["u"], "v": member["v"]})
 
 
 def test_pages_forbid_scripts_from_elsewhere(client):
@@ -173,6 +201,39 @@ def test_a_verdict_needs_the_console_form(client):
     assert client.get("/queue").text.count('<tr data-user=') == queue.count('<tr data-user=')
 
 
+def test_a_wrong_form_secret_or_a_foreign_origin_is_refused(client):
+    user = re.findall(r'<tr data-user="([^"]+)">', client.get("/queue").text)[0]
+    wrong = client.post(f"/accounts/{user}/verdict", data={"verdict": "fraud", "by": "mallory", "form_secret": "guess"},
+                        follow_redirects=False)
+    assert wrong.status_code == 403
+    secret = re.search(r'name="form_secret" value="([^"]+)"', client.get(f"/accounts/{user}").text).group(1)
+    foreign = client.post(f"/accounts/{user}/verdict", headers={"Origin": "http://evil.example"},
+                          data={"verdict": "fraud", "by": "mallory", "form_secret": secret}, follow_redirects=False)
+    assert foreign.status_code == 403
+    assert "mallory" not in client.get(f"/accounts/{user}").text
+
+
+def test_a_verdict_never_redirects_off_the_console(neo4j_config, client):
+    with connect(neo4j_config) as runner:
+        user = runner.read("MATCH (u:User) WHERE NOT u.flagged RETURN u.user_id AS u ORDER BY u LIMIT 1")[0]["u"]
+    secret = re.search(r'name="form_secret" value="([^"]+)"', client.get(f"/accounts/{user}").text).group(1)
+    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        reply = client.post(f"/accounts/{user}/verdict", data={"verdict": "unsure", "by": "ana", "next": target,
+                                                               "form_secret": secret}, follow_redirects=False)
+        assert reply.status_code == 303
+        location = reply.headers["location"]
+        assert location.startswith("/") and not location.startswith("//") and "evil" not in location
+
+
+def test_without_a_token_only_loopback_host_names_are_served(neo4j_config, demo_world):
+    with TestClient(create_app(lambda: connect(neo4j_config)), base_url="http://rebound.example:8765") as rebound:
+        reply = rebound.get("/rings")
+        assert reply.status_code == 421 and "Ring" not in reply.text
+    for host in ("http://localhost:8765", "http://[::1]:8765"):
+        with TestClient(create_app(lambda: connect(neo4j_config)), base_url=host) as local:
+            assert local.get("/rings").status_code == 200
+
+
 def test_binding_beyond_loopback_needs_a_token():
     check_bind("127.0.0.1", None)
     check_bind("::1", None)
@@ -185,7 +246,7 @@ def test_binding_beyond_loopback_needs_a_token():
 
 def test_with_a_token_every_request_must_carry_it(neo4j_config, demo_world):
     app = create_app(lambda: connect(neo4j_config), ConsoleAccess(token=TOKEN))
-    with TestClient(app) as anonymous:
+    with TestClient(app, base_url="http://console.example:8765") as anonymous:  # a token admits any host name
         assert anonymous.get("/rings").status_code == 401
         assert anonymous.get("/rings?token=wrong").status_code == 401
         assert anonymous.get("/rings", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200

@@ -8,8 +8,6 @@ must not be crossed, and ring DENSE has 25 members who all send to each other
 
 from __future__ import annotations
 
-import time
-
 import pandas as pd
 import pytest
 
@@ -87,11 +85,10 @@ def test_an_8_account_cycle_is_found_through_members_only(cycles):
     assert [r["kind"] for r in flow(cycles, ring_id="C8", max_cycle_length="7")].count("cycle") == 0
 
 
-def test_a_dense_ring_answers_quickly_with_bounded_rows(cycles):
-    started = time.perf_counter()
+def test_a_dense_ring_answers_with_bounded_rows(cycles):
+    # one bounded shortest-path search per closing transfer keeps the work small; its speed
+    # is not asserted here (no timed tests): an exhaustive search would not finish at all
     rows = flow(cycles, ring_id="DENSE")
-    seconds = time.perf_counter() - started
-    assert seconds < 5.0, f"ring_money_flow took {seconds:.1f} s on a dense ring of 25"
     assert len(rows) == 200 and all(r["kind"] == "cycle" for r in rows)  # 300 two-account cycles, capped
     for row in rows:  # each cycle listed once, from its smallest member, every account once
         assert row["users"][0] == row["users"][-1] == min(row["users"])

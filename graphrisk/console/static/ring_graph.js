@@ -76,7 +76,10 @@
   function expand(node) {
     var d = node.data();
     var url = "/api/neighbours?kind=" + encodeURIComponent(d.kind) + "&key=" + encodeURIComponent(d.key);
-    return fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (reply) {
+    return fetch(url, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) { throw new Error("the console answered " + r.status); }
+      return r.json();
+    }).then(function (reply) {
       var added = [];
       (reply.rows || []).forEach(function (row) {
         if (cy.getElementById(row.id).empty()) {
@@ -94,6 +97,11 @@
         cy.layout({ name: "cose", animate: false, padding: 30, nodeRepulsion: 9000 }).run();
       }
       container.setAttribute("data-expanded", String(cy.nodes(".expanded").length));
+    }).catch(function (error) {
+      var note = document.createElement("span");
+      note.className = "error";
+      note.textContent = "could not expand " + d.kind + " " + d.key + ": " + error.message;
+      selection.appendChild(note);
     });
   }
 

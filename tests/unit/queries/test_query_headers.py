@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import graphrisk.queries as queries
+from graphrisk.errors import InputError
 from graphrisk.queries import (
     PARAMETER_TYPES,
     QueryInfo,
@@ -265,14 +266,20 @@ ID_PARAMETERS = {("ring_members", "ring_id"): "ring", ("ring_summary", "ring_id"
                  ("new_accounts_near_rings", "ring_id"): "ring", ("review_queue", "ring_id"): "ring",
                  ("shared_identifiers", "user_id"): "user", ("user_risk_profile", "user_id"): "user",
                  ("first_party_fraud_groups", "user_id"): "user", ("verdict_history", "user_id"): "user",
-                 ("shortest_path", "from_user"): "user", ("shortest_path", "to_user"): "user"}
+                 ("shortest_path", "from_user"): "user", ("shortest_path", "to_user"): "user",
+                 ("ring_graph", "ring_id"): "ring", ("account_timeline", "user_id"): "user"}
+#: Parameter names that always name an account or a ring, in every shipped query.
+ID_NAMES = {"ring_id": "ring", "user_id": "user", "from_user": "user", "to_user": "user"}
 
 
 def test_every_id_parameter_must_name_an_existing_entity():
-    investigator_queries = {name for name, _ in ID_PARAMETERS}
-    tagged = {(name, p.name): p.must_exist for name in investigator_queries for p in describe_query(name).parameters
+    tagged = {(name, p.name): p.must_exist for name in list_queries() for p in describe_query(name).parameters
               if p.must_exist}
     assert tagged == ID_PARAMETERS
+    # a new query with an untagged ring_id or user_id fails here, not in an investigator's hands
+    named = {(name, p.name): ID_NAMES[p.name] for name in list_queries() for p in describe_query(name).parameters
+             if p.name in ID_NAMES}
+    assert named == ID_PARAMETERS
 
 
 def test_a_must_exist_tag_names_a_known_kind():
@@ -318,3 +325,26 @@ def test_an_optional_id_left_out_is_not_looked_up():
     with pytest.raises(queries.EntityNotFound, match="not found: user U0000789"):
         queries.run_query(_Recorder({"u1"}), path_info, convert_parameters(path_info, {"from_user": "u1",
                                                                                         "to_user": "U0000789"}))
+
+
+# --- parameters with a fixed set of values ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "values", "message"), [
+    ("ring_list", {"sort": "sizes"}, "parameter sort: expected one of exposure, size, risk, got 'sizes'"),
+    ("ring_list", {"review": "reviwed"}, "parameter review: expected one of unreviewed, partial, reviewed"),
+    ("top_rings", {"statuses": "active,mergd"}, "parameter statuses: expected one of active, merged, dissolved, "
+                                                "got 'mergd'"),
+    ("account_neighbours", {"kind": "planet", "key": "x"}, "parameter kind: expected one of user, merchant"),
+    ("shortest_path", {"from_user": "a", "to_user": "b", "via": "USED,KNOWS"}, "got 'KNOWS'"),
+    ("flagged_shared_identifiers", {"types": "devices"}, "got 'devices'"),
+])
+def test_a_value_outside_its_choices_is_refused_not_read_as_no_rows(name, values, message):
+    with pytest.raises(InputError, match=re.escape(message)):
+        convert_parameters(describe_query(name), values)
+
+
+def test_values_inside_their_choices_pass():
+    assert convert_parameters(describe_query("ring_list"), {"sort": "risk", "statuses": "active,dissolved"})[
+        "statuses"] == ["active", "dissolved"]
+    assert describe_query("account_neighbours").parameter("kind").choices[:2] == ("user", "merchant")
