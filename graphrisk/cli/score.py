@@ -58,6 +58,10 @@ def add_parser(commands) -> None:
     parser.add_argument("--points", action="store_true",
                         help="add a risk_points column: a credit-style scale where higher is safer (600 = odds of "
                         "50:1 that the user is legitimate, every 20 points double the odds; 300-900)")
+    parser.add_argument("--flag-policy", metavar="POLICY",
+                        help="flag by this policy instead of the model's own: f1, f2 (recall weighs twice), "
+                        "precision:P (the most recall at validation precision P) or budget:N (the N riskiest); the "
+                        "cuts come from the validation curve the model keeps")
     parser.add_argument("--node-inputs", metavar="DIR",
                         help="score with the node inputs (graph features) saved by an earlier --save-node-inputs instead "
                         "of computing them: accounts, merchants and identifiers absent from them get the training "
@@ -136,14 +140,19 @@ def _saved_inputs(folder: str, graph) -> dict:
 def run(args: argparse.Namespace) -> int:
     """Execute ``graphrisk score``."""
     from graphrisk.model.detector import RiskDetector  # torch loads only when a model is needed
+    from graphrisk.model.flag_policy import FlagPolicy
 
     _check(args)
+    if args.flag_policy:
+        FlagPolicy.parse(args.flag_policy)  # a bad policy fails before any work
     if args.engine == "spark":
         _check_spark(args)
     config = neo4j_config(args) if (args.write_neo4j or args.from_neo4j) else None  # fail fast without a URI
     if args.engine == "spark":
         return _run_on_spark(args, config)
     detector = RiskDetector.load(args.model, device=args.device)  # fail fast on a bad model
+    if args.flag_policy:
+        detector.use_flag_policy(args.flag_policy)
     graph = (graph_from_neo4j(config, transactions_needed="the model's temporal features need them") if args.from_neo4j
              else graph_from_files(args))
     for note in detector.notes_:
@@ -157,8 +166,10 @@ def run(args: argparse.Namespace) -> int:
         scores.insert(scores.columns.get_loc("risk_score") + 1, "risk_points", risk_points(scores["risk_score"]))
     for note in result.notes:
         print(f"note: {note}")
+    policy = FlagPolicy.parse(detector.flag_policy)
+    cut = f"risk >= {detector.threshold_:.3f}" if policy.uses_a_cut else f"the {policy.value:,} riskiest"
     print(f"scored {len(scores):,} users with model {detector.version_}: {int(scores['flagged'].sum()):,} flagged "
-          f"(risk >= {detector.threshold_:.3f}), {len(rings):,} rings")
+          f"({cut}, flag policy {policy}), {len(rings):,} rings")
     if inputs is not None:
         print("note: drift: not measured: the saved node inputs describe the graph they were computed on")
     elif _report_drift(args, result.drift) and args.fail_on_drift:
@@ -193,7 +204,7 @@ def _check_spark(args: argparse.Namespace) -> None:
     check_spark_args(args, {"--points": args.points, "--node-inputs": bool(args.node_inputs),
                             "--save-node-inputs": bool(args.save_node_inputs), "--drift": bool(args.drift),
                             "--fail-on-drift": args.fail_on_drift, "--entity-scores": args.entity_scores,
-                            "--labels": bool(args.labels)})
+                            "--labels": bool(args.labels), "--flag-policy": bool(args.flag_policy)})
     spark_rejects_path(args)
 
 

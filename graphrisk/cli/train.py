@@ -32,6 +32,10 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--seed", type=int, default=defaults.seed)
     group.add_argument("--calibration", choices=CALIBRATIONS, default=defaults.calibration,
                        help="how logits become probabilities, fitted on the validation users (default: %(default)s)")
+    group.add_argument("--flag-policy", default=defaults.flag_policy, metavar="POLICY",
+                       help="which accounts to flag: f1 (the best F1 on the validation users), f2 (recall weighs "
+                       "twice), precision:P (the most recall at validation precision P) or budget:N (the N riskiest "
+                       "of each scoring); graphrisk score --flag-policy may choose another (default: %(default)s)")
     group.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"), help="where to train")
 
 
@@ -39,7 +43,7 @@ def settings_from(args: argparse.Namespace) -> dict:
     """The detector keyword arguments given on the command line."""
     return {"conv": args.conv, "hidden": args.hidden, "layers": args.layers, "epochs": args.epochs,
             "patience": args.patience, "seed": args.seed,
-            "calibration": args.calibration}
+            "calibration": args.calibration, "flag_policy": args.flag_policy}
 
 
 def add_parser(commands) -> None:

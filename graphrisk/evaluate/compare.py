@@ -189,8 +189,9 @@ def compare_systems(
 
     truth_test, rings_test = is_fraud.loc[test], rings.loc[test]
     rows = {name: detection_metrics(truth_test, s, rings=rings_test) for name, s in scores.items()}
-    own = detection_metrics(truth_test, risk.reindex(test), flagged=risk.reindex(test) >= detector.threshold_,
-                            rings=rings_test)
+    test_risk = risk.reindex(test)
+    own = detection_metrics(truth_test, test_risk, rings=rings_test,
+                            flagged=pd.Series(detector.flags(test_risk.to_numpy()), index=test_risk.index))
     rows[DETECTOR]["ring_recall_flagged"] = own["ring_recall"]
     rows[DETECTOR]["flagged"] = own.get("n_flagged", np.nan)
     metrics = pd.DataFrame.from_dict(rows, orient="index")

@@ -118,7 +118,7 @@ def evaluate_model(
 
     truth, rings = _truth(heldout)
     risk = pd.Series(detector.predict_proba(graph, inputs=inputs)[:, 1], index=graph.users["user_id"].astype(str))
-    flagged = risk >= detector.threshold_
+    flagged = pd.Series(detector.flags(risk.to_numpy()), index=risk.index)
     metrics = detection_metrics(truth, risk, flagged=flagged, rings=rings)
     metrics["threshold"] = float(detector.threshold_)
     return metrics

@@ -13,8 +13,9 @@ from sklearn.metrics import average_precision_score
 
 from graphrisk.errors import ModelError
 from graphrisk.graph.transaction_graph import TransactionGraph
-from graphrisk.model.calibration import Calibrator, calibration_statistics, f1_threshold
+from graphrisk.model.calibration import Calibrator, calibration_statistics
 from graphrisk.model.encoding import EDGE_FEATURES, EncodedGraph, GraphEncoder
+from graphrisk.model.flag_policy import FlagPolicy, ValidationCurve
 from graphrisk.model.labels import read_labels
 from graphrisk.model.model_dir import load_detector, save_detector
 from graphrisk.model.network import HeteroRiskNet
@@ -45,9 +46,11 @@ class RiskDetector(BaseEstimator):
     ----------
     encoder_ : GraphEncoder
         Everything the network reads (node and edge inputs, relations, drift profile).
-    network_, calibrator_, threshold_
+    network_, calibrator_, threshold_, validation_curve_
         The trained network; logit -> calibrated risk; the risk at or above which a user is
-        flagged (F1-best on the validation users, which also fit the calibrator).
+        flagged, chosen by ``flag_policy`` on the validation users (which also fit the
+        calibrator; for ``budget:N``, the F1 cut, for reference); their precision-recall
+        curve, which :meth:`use_flag_policy` chooses another cut on.
     validation_, history_, version_, notes_
         Validation figures; loss per epoch; the saved model's version (hash of its files);
         what loading said (an older format's upgrade note).
@@ -74,7 +77,7 @@ class RiskDetector(BaseEstimator):
                  calibration: str = _D.calibration, epoch_users: int = _D.epoch_users,
                  epoch_validation_users: int = _D.epoch_validation_users,
                  minibatch_patience: int = _D.minibatch_patience, minibatch_min_epochs: int = _D.minibatch_min_epochs,
-                 device: str = "auto") -> None:
+                 flag_policy: str = _D.flag_policy, device: str = "auto") -> None:
         self.hidden, self.layers, self.conv, self.dropout = hidden, layers, conv, dropout
         self.epochs, self.patience, self.min_epochs = epochs, patience, min_epochs
         self.learning_rate, self.weight_decay, self.max_pos_weight = learning_rate, weight_decay, max_pos_weight
@@ -82,6 +85,7 @@ class RiskDetector(BaseEstimator):
         self.fanouts, self.seed, self.calibration, self.device = fanouts, seed, calibration, device
         self.epoch_users, self.epoch_validation_users = epoch_users, epoch_validation_users
         self.minibatch_patience, self.minibatch_min_epochs = minibatch_patience, minibatch_min_epochs
+        self.flag_policy = flag_policy
 
     @property
     def settings(self) -> DetectorSettings:
@@ -152,8 +156,37 @@ class RiskDetector(BaseEstimator):
             "calibration": calibration_statistics(val_logits, validation[1], method=settings.calibration,
                                                   seed=settings.seed),
         }
-        self.threshold_ = f1_threshold(validation[1], self.calibrator_.transform(val_logits))  # fitted from here
+        self.validation_curve_ = ValidationCurve.from_scores(validation[1], self.calibrator_.transform(val_logits))
+        self.threshold_ = FlagPolicy.parse(settings.flag_policy).threshold(self.validation_curve_)  # fitted from here
         return self
+
+    def use_flag_policy(self, policy: str) -> RiskDetector:
+        """Flag by ``policy`` from now on (``f1``, ``f2``, ``precision:P``, ``budget:N``), without retraining.
+
+        The cut comes from the validation curve the model keeps.
+
+        Raises
+        ------
+        InputError
+            Not a policy.
+        ModelError
+            A model saved before flag policies, which keeps no validation curve, asked for a cut
+            other than its own (``budget:N`` needs no curve).
+        """
+        self._check_fitted()
+        chosen = FlagPolicy.parse(policy)
+        if chosen.uses_a_cut:
+            if getattr(self, "validation_curve_", None) is None:
+                raise ModelError(f"this model was saved before flag policies and keeps no validation curve: retrain it "
+                                 f"to flag by {chosen}, or use budget:N")
+            self.threshold_ = chosen.threshold(self.validation_curve_)
+        self.flag_policy = str(chosen)
+        return self
+
+    def flags(self, risk: np.ndarray) -> np.ndarray:
+        """Which of the calibrated ``risk`` values the model's flag policy flags."""
+        self._check_fitted()
+        return FlagPolicy.parse(self.flag_policy).flags(np.asarray(risk), self.threshold_)
 
     def build_network(self) -> HeteroRiskNet:
         """An untrained network shaped by the encoder's inputs and the hyperparameters."""
@@ -178,8 +211,8 @@ class RiskDetector(BaseEstimator):
         return np.column_stack([1.0 - risk, risk])
 
     def predict(self, graph: TransactionGraph, *, inputs: dict[str, pd.DataFrame] | None = None) -> np.ndarray:
-        """1 for the users flagged (risk at or above ``threshold_``), else 0, in the order of ``graph.users``."""
-        return (self.predict_proba(graph, inputs=inputs)[:, 1] >= self.threshold_).astype(int)
+        """1 for the users the flag policy flags (by default: risk at or above ``threshold_``), else 0."""
+        return self.flags(self.predict_proba(graph, inputs=inputs)[:, 1]).astype(int)
 
     def score(self, graph: TransactionGraph, labels: pd.DataFrame | pd.Series) -> float:
         """AUC-PR (average precision) of the risk on the users in ``labels`` (as in :meth:`fit`)."""
@@ -200,7 +233,7 @@ class RiskDetector(BaseEstimator):
         encoded = self.encoder_.transform(graph, inputs=inputs)
         sampler = self._sampler(encoded)  # one neighbour index serves the scores and the reasons
         risk = self._risk(encoded, sampler)
-        flagged = risk >= self.threshold_
+        flagged = pd.Series(self.flags(risk.to_numpy()), index=risk.index)
         rings = group_rings(graph, risk, flagged, seed=self.settings.seed)
         raw_users = encoded.inputs["user"].reindex(columns=self.encoder_.scalers_["user"].columns)
         top = (feature_reasons(self.network_, encoded.pyg, raw_users, sampler, self.settings.batch_size, top=reasons)

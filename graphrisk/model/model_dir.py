@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from graphrisk.errors import ModelError
 from graphrisk.model.calibration import Calibrator
 from graphrisk.model.encoding import GraphEncoder
+from graphrisk.model.flag_policy import ValidationCurve
 from graphrisk.model.persistence import (
     load_model_files,
     load_profile,
@@ -39,6 +40,9 @@ def save_detector(detector: RiskDetector, folder: str | Path) -> Path:
         "params": params, "encoder": detector.encoder_.to_dict(), "threshold": float(detector.threshold_),
         "calibration": detector.calibrator_.to_dict(), "validation": detector.validation_,
     }
+    curve = getattr(detector, "validation_curve_", None)
+    if curve is not None:
+        manifest["validation_curve"] = curve.to_dict()
     state = {k: v.detach().cpu() for k, v in detector.network_.state_dict().items()}
     profile = detector.encoder_.profile_
     return save_model_files(folder, state, manifest, entities=profile.entities if profile is not None else None)
@@ -64,6 +68,8 @@ def load_detector(cls: type[RiskDetector], folder: str | Path, *, device: str = 
         detector.threshold_ = float(manifest["threshold"])
         detector.calibrator_ = Calibrator.from_dict(manifest.get("calibration", {"method": "none"}))
         detector.validation_, detector.history_ = manifest.get("validation", {}), []
+        curve = manifest.get("validation_curve")
+        detector.validation_curve_ = ValidationCurve.from_dict(curve) if curve is not None else None
         network = detector.build_network()
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise ModelError(f"{folder}/model.json is incomplete or invalid: {e}") from None

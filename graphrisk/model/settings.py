@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from graphrisk.model.flag_policy import FlagPolicy
+
 __all__ = ["DetectorSettings", "CONVS", "CALIBRATIONS"]
 
 #: Relation operators the network can use (see :mod:`graphrisk.model.network`).
@@ -50,6 +52,10 @@ class DetectorSettings:
         How a logit becomes a risk score, fitted on the validation users: ``"platt"``
         (logistic, keeps the ranking), ``"isotonic"`` or ``"none"`` (plain sigmoid; see
         :mod:`graphrisk.model.calibration`).
+    flag_policy
+        Which accounts are flagged: ``"f1"`` (the best F1 on the validation users), ``"f2"``
+        (recall weighs twice), ``"precision:P"`` or ``"budget:N"`` (see
+        :mod:`graphrisk.model.flag_policy`); scoring may choose another.
     """
 
     hidden: int = 64
@@ -72,8 +78,10 @@ class DetectorSettings:
     minibatch_min_epochs: int = 3
     seed: int = 0
     calibration: str = "platt"
+    flag_policy: str = "f1"
 
     def __post_init__(self) -> None:
+        FlagPolicy.parse(self.flag_policy)  # InputError (a ValueError) naming the forms
         if self.conv not in CONVS:
             raise ValueError(f"unknown conv {self.conv!r}; choose from {', '.join(CONVS)}")
         if self.calibration not in CALIBRATIONS:

@@ -150,3 +150,12 @@ def test_ref_tree_checks_out_head_with_its_own_loaders_and_queries_and_removes_i
 def test_ref_tree_refuses_what_names_no_commit(bench):
     with pytest.raises(bench.suite.BaselineError, match="names no commit"), bench.suite.ref_tree("no-such-ref-anywhere"):
         pass
+
+
+def test_the_ring_recall_verdict_uses_the_models_own_flags_not_the_top_k_oracle(bench):
+    own_low = bench.page._own_flags_recall({"ring_recall": 1.0, "ring_recall_flagged": 0.5})
+    assert "0.500 at the model's own flags" in own_low and "**not reached**" in own_low
+    own_high = bench.page._own_flags_recall({"ring_recall": 0.6, "ring_recall_flagged": 0.95})
+    assert "**reached**" in own_high and "not reached" not in own_high
+    unknown = bench.page._own_flags_recall({"ring_recall": 1.0})
+    assert "no verdict" in unknown and "reached" not in unknown

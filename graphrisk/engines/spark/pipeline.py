@@ -134,8 +134,12 @@ def spark_scoring_job(spark: SparkSession, files: InputFiles, model_dir: str | P
         The model directory cannot be loaded.
     """
     from graphrisk.model.detector import RiskDetector
+    from graphrisk.model.flag_policy import FlagPolicy
 
     detector = RiskDetector.load(model_dir, device="cpu")  # fails fast on a bad model, and gives its shape
+    if not FlagPolicy.parse(detector.flag_policy).uses_a_cut:
+        raise InputError(f"the model flags by {detector.flag_policy}, which needs every score at once: score it with "
+                         "--engine local, or retrain it with a cut policy (f1, f2, precision:P)")
     data, tables, placed, count, buckets = _prepared(spark, files, rejects, shards, DEFAULT_HUB_CAP,
                                                      max_component_users)
     features = spark_features(tables, placed, transactions=data.transactions, seed=detector.settings.seed,
