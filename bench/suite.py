@@ -106,6 +106,16 @@ def _missing(area: Area, smoke: bool) -> str | None:
     return None
 
 
+def areas_summary(stored: dict, chosen: list[Area]) -> str:
+    """One line: how many areas ran, and each one skipped or failed with why (a skip is never a pass)."""
+    entries = {a.name: stored["areas"].get(a.name, {}) for a in chosen}
+    skipped = [f"{name} ({entry['skipped']})" for name, entry in entries.items() if "skipped" in entry]
+    failed = [f"{name} ({entry['failed']})" for name, entry in entries.items() if "failed" in entry]
+    ran = len(entries) - len(skipped) - len(failed)
+    return (f"areas: {ran} ran, {len(skipped)} skipped" + (f": {'; '.join(skipped)}" if skipped else "")
+            + (f", {len(failed)} failed: {'; '.join(failed)}" if failed else ""))
+
+
 class BaselineError(RuntimeError):
     """REF cannot be checked out, or its code cannot be imported apart from the working tree's."""
 
@@ -296,6 +306,8 @@ def main() -> int:
     args.page.write_text(render_page(stored, plots=args.page.parent / "plots"), encoding="utf-8")
     print(f"wrote {args.results.name} and {args.page.name}"
           + (f" in {stored['suite_seconds'] / 60:.1f} min" if not args.render_only else ""))
+    if not args.render_only:
+        print(areas_summary(stored, chosen))
     if args.baseline and not args.render_only:
         print("\nbefore and after, same run (quality: worse when lower by more than 0.01; time, memory: when higher "
               "by more than 10%; rates: when lower by more than 10%):")
