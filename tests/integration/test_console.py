@@ -317,9 +317,12 @@ def _shot(driver, name: str) -> None:
 
 
 def _wait(driver, condition, seconds: float = 20.0):
+    """Wait for ``condition``; an element of the page being left (stale) or not there yet means "not yet"."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, seconds).until(condition)
+    return WebDriverWait(driver, seconds, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+                         ).until(condition)
 
 
 def _queue(driver, console_url: str) -> tuple[int, list[str]]:
