@@ -124,9 +124,9 @@ def create_app(connect: Callable[[], AbstractContextManager[QueryRunner]], acces
             response: Response = _plain_error(421, "this console answers to 127.0.0.1, localhost or [::1] only")
         elif request.method == "POST" and not _same_origin(request):
             response = _plain_error(403, "a form from another site cannot post here")
+        elif access.token is not None and offered is not None and not access.admits(offered):
+            response = _plain_error(401, "the token is wrong")
         elif access.token is not None and offered is not None:
-            if not access.admits(offered):
-                return _plain_error(401, "the token is wrong")
             # keep it in a cookie and drop it from the address bar (and from the history)
             rest = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
             response = RedirectResponse(request.url.path + (f"?{rest}" if rest else ""), status_code=303)

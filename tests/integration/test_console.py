@@ -248,7 +248,8 @@ def test_with_a_token_every_request_must_carry_it(neo4j_config, demo_world):
     app = create_app(lambda: connect(neo4j_config), ConsoleAccess(token=TOKEN))
     with TestClient(app, base_url="http://console.example:8765") as anonymous:  # a token admits any host name
         assert anonymous.get("/rings").status_code == 401
-        assert anonymous.get("/rings?token=wrong").status_code == 401
+        wrong = anonymous.get("/rings?token=wrong")
+        assert wrong.status_code == 401 and "frame-ancestors 'none'" in wrong.headers["content-security-policy"]
         assert anonymous.get("/rings", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
         first = anonymous.get(f"/rings?sort=size&token={TOKEN}", follow_redirects=False)
         assert first.status_code == 303 and first.headers["location"] == "/rings?sort=size"
