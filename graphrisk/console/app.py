@@ -24,26 +24,19 @@ from starlette.concurrency import run_in_threadpool
 
 from graphrisk.console.access import TOKEN_COOKIE, ConsoleAccess
 from graphrisk.console.display import cell, risk_class
-from graphrisk.console.views import QueryView, run_view
+from graphrisk.console.views import run_view
 from graphrisk.errors import GraphRiskError, StoreError
 from graphrisk.feedback.store import record_verdict
 from graphrisk.feedback.verdicts import VERDICT_VALUES
+from graphrisk.queries import describe_query
 from graphrisk.queries.entities import EntityNotFound
 from graphrisk.queries.output import plain_value
 from graphrisk.store.runner import QueryRunner
 
-__all__ = ["create_app", "SORTS", "REVIEW_STATES", "STATUSES", "NODE_KINDS"]
+__all__ = ["create_app"]
 
 HERE = Path(__file__).parent
 
-#: How the ring list may be sorted, as ``ring_list``'s ``$sort`` takes it.
-SORTS = ("exposure", "size", "risk")
-#: Review states a ring list may be filtered to.
-REVIEW_STATES = ("unreviewed", "partial", "reviewed")
-#: Ring statuses.
-STATUSES = ("active", "merged", "dissolved")
-#: Node kinds the drawing can expand.
-NODE_KINDS = ("user", "merchant", "device", "card", "ip", "email", "phone", "address")
 
 #: Longest investigator name and note accepted with a verdict, and the largest form body.
 MAX_BY, MAX_NOTE, MAX_FORM_BYTES = 100, 2000, 16_384
@@ -66,13 +59,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
-
-
-class NotFound(Exception):
-    """An id names nothing in the database: the page says ``not found: ring R1``."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(f"not found: {what}")
 
 
 def create_app(connect: Callable[[], AbstractContextManager[QueryRunner]], access: ConsoleAccess | None = None) -> FastAPI:
@@ -139,7 +125,6 @@ def create_app(connect: Callable[[], AbstractContextManager[QueryRunner]], acces
         response.headers.update(SECURITY_HEADERS)
         return response
 
-    @app.exception_handler(NotFound)
     @app.exception_handler(EntityNotFound)
     async def not_found(request: Request, error: Exception) -> HTMLResponse:
         return page(request, "error.html", http_status=404, title="Not found", message=str(error))
@@ -162,18 +147,14 @@ def create_app(connect: Callable[[], AbstractContextManager[QueryRunner]], acces
     @app.get("/rings", response_class=HTMLResponse)
     def rings(request: Request, sort: str = "exposure", status: str = "active", review: str = "",
               min_size: str = "2") -> HTMLResponse:
-        _choice("sort", sort, SORTS)
-        _choice("status", status, STATUSES)
-        if review:
-            _choice("review", review, REVIEW_STATES)
         view = run_view(runner(), "ring_list", {"sort": sort, "statuses": status, "review": review,
                                                  "min_size": min_size})
         return page(request, "rings.html", title="Rings", view=view, sort=sort, status=status, review=review,
-                    min_size=min_size, sorts=SORTS, statuses=STATUSES, review_states=REVIEW_STATES)
+                    min_size=min_size, **_ring_list_choices())
 
     @app.get("/rings/{ring_id}", response_class=HTMLResponse)
     def ring(request: Request, ring_id: str) -> HTMLResponse:
-        summary = _one(run_view(runner(), "ring_summary", {"ring_id": ring_id}), f"ring {ring_id}")
+        summary = run_view(runner(), "ring_summary", {"ring_id": ring_id})  # (must exist: ring): 404 if not
         members = run_view(runner(), "ring_members", {"ring_id": ring_id})
         money = run_view(runner(), "ring_money_flow", {"ring_id": ring_id})
         drawing = run_view(runner(), "ring_graph", {"ring_id": ring_id})
@@ -183,7 +164,7 @@ def create_app(connect: Callable[[], AbstractContextManager[QueryRunner]], acces
 
     @app.get("/accounts/{user_id}", response_class=HTMLResponse)
     def account(request: Request, user_id: str) -> HTMLResponse:
-        profile = _one(run_view(runner(), "user_risk_profile", {"user_id": user_id}), f"user {user_id}")
+        profile = run_view(runner(), "user_risk_profile", {"user_id": user_id})  # (must exist: user)
         timeline = run_view(runner(), "account_timeline", {"user_id": user_id})
         verdicts = run_view(runner(), "verdict_history", {"user_id": user_id})
         return page(request, "account.html", title=f"Account {user_id}", user_id=user_id, profile=profile,
@@ -220,7 +201,6 @@ def create_app(connect: Callable[[], AbstractContextManager[QueryRunner]], acces
 
     @app.get("/api/neighbours")
     def neighbours(kind: str, key: str, limit: str = "25") -> JSONResponse:
-        _choice("kind", kind, NODE_KINDS)
         view = run_view(runner(), "account_neighbours", {"kind": kind, "key": key, "limit": limit})
         return JSONResponse({"rows": plain_value(view.rows), "command": view.command})
 
@@ -231,20 +211,11 @@ class _TooLong(GraphRiskError):
     """A form field is longer than the console accepts."""
 
 
-def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise _BadChoice(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
-
-
-class _BadChoice(GraphRiskError):
-    """A page parameter outside its choices."""
-
-
-def _one(view: QueryView, what: str) -> QueryView:
-    """``view`` if it has a row; else :class:`NotFound` naming ``what``."""
-    if not view.rows:
-        raise NotFound(what)
-    return view
+def _ring_list_choices() -> dict[str, tuple[str, ...]]:
+    """The ring list's dropdowns: the values ``ring_list``'s header allows (``(one of: ...)``), which it checks."""
+    info = describe_query("ring_list")
+    return {"sorts": info.parameter("sort").choices, "statuses": info.parameter("statuses").choices,
+            "review_states": info.parameter("review").choices}
 
 
 def _form(body: bytes) -> dict[str, str]:

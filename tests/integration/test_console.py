@@ -102,7 +102,7 @@ def test_the_ring_list_filters_by_size_and_review_state(client):
 def test_a_bad_filter_is_one_clear_message(client):
     reply = client.get("/rings?sort=colour")
     assert reply.status_code == 400
-    assert "sort must be one of exposure, size, risk, got &#39;colour&#39;" in reply.text
+    assert "parameter sort: expected one of exposure, size, risk, got &#39;colour&#39;" in reply.text
 
 
 def test_every_view_shows_its_cypher_and_its_command(client):
