@@ -7,9 +7,9 @@ import argparse
 from graphrisk.cli.engine import add_engine_options, check_spark_args, spark_for, spark_input_files, spark_rejects_path
 from graphrisk.cli.options import add_graph_input_options, graph_from_files, number_between, positive_int
 from graphrisk.errors import InputError
-from graphrisk.model.settings import CALIBRATIONS, CONVS, DetectorSettings
+from graphrisk.model.settings import CALIBRATIONS, CONVS, HEADS, DetectorSettings
 
-__all__ = ["add_parser", "run", "add_model_options"]
+__all__ = ["add_parser", "run", "add_model_options", "head_line"]
 
 #: ``--sample-fanout``: relationships kept per node and relation at each hop. 25 lost up to 0.5 AUC-PR against
 #: full training on a 10,000-user world; 100 did not (bench/RESULTS.md, area ``sampled_training``; docs/spark.md).
@@ -32,6 +32,10 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--seed", type=int, default=defaults.seed)
     group.add_argument("--calibration", choices=CALIBRATIONS, default=defaults.calibration,
                        help="how logits become probabilities, fitted on the validation users (default: %(default)s)")
+    group.add_argument("--head", choices=HEADS, default=defaults.head,
+                       help="what scores the user embeddings: gnn (the network's own layers), stacked (gradient "
+                       "boosting over the embeddings and the GNN's logit) or auto (stacked only where the validation "
+                       "users prefer it by a margin; default: %(default)s)")
     group.add_argument("--flag-policy", default=defaults.flag_policy, metavar="POLICY",
                        help="which accounts to flag: f1 (the best F1 on the validation users), f2 (recall weighs "
                        "twice), precision:P (the most recall at validation precision P) or budget:N (the N riskiest "
@@ -43,7 +47,20 @@ def settings_from(args: argparse.Namespace) -> dict:
     """The detector keyword arguments given on the command line."""
     return {"conv": args.conv, "hidden": args.hidden, "layers": args.layers, "epochs": args.epochs,
             "patience": args.patience, "seed": args.seed,
-            "calibration": args.calibration, "flag_policy": args.flag_policy}
+            "calibration": args.calibration, "head": args.head, "flag_policy": args.flag_policy}
+
+
+def head_line(record: dict) -> str:
+    """One line: which head scores, and the validation AUC-PR that chose it.
+
+    Examples
+    --------
+    >>> head_line({"asked": "auto", "chosen": "gnn", "gnn_auc_pr": 0.91, "stacked_auc_pr": 0.905})
+    'head: gnn (asked auto; validation AUC-PR gnn 0.910, stacked 0.905)'
+    """
+    seen = ", ".join(f"{name} {record[f'{name}_auc_pr']:.3f}" for name in ("gnn", "stacked")
+                     if f"{name}_auc_pr" in record)
+    return f"head: {record.get('chosen', 'gnn')} (asked {record.get('asked', 'gnn')}; validation AUC-PR {seen})"
 
 
 def add_parser(commands) -> None:
@@ -104,6 +121,7 @@ def _fit_and_save(args: argparse.Namespace, graph, labels, inputs=None) -> int:
     v = detector.validation_
     print(f"trained on {v['train_users']:,} users ({v['train_fraud']:,} fraud); validation AUC-PR {v['auc_pr']:.3f} "
           f"on {v['users']:,} users ({v['fraud']:,} fraud), best epoch {v['best_epoch']} of {v['epochs_run']}")
+    print(head_line(v.get("head", {})))
     print(f"flag threshold {detector.threshold_:.3f}; model -> {path}")
     return 0
 

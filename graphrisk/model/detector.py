@@ -1,8 +1,8 @@
-"""``RiskDetector``: encoder + network + calibrator + threshold, in scikit-learn's shape."""
+"""``RiskDetector``: encoder + network (+ stacked head) + calibrator + threshold, in scikit-learn's shape."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,12 +23,17 @@ from graphrisk.model.persistence import model_version
 from graphrisk.model.reasons import feature_reasons
 from graphrisk.model.sampling import NeighbourSampler
 from graphrisk.model.scoring import ScoreResult, score_table
-from graphrisk.model.settings import DetectorSettings
-from graphrisk.model.training import predict_logits, train_network
+from graphrisk.model.settings import HEAD_MARGIN, DetectorSettings
+from graphrisk.model.stacking import StackedHead
+from graphrisk.model.training import predict_logits, predict_user_rounds, train_network
 from graphrisk.model.validation import validation_split
 from graphrisk.monitor import DriftReport
 
 __all__ = ["RiskDetector", "DetectorSettings", "ScoreResult"]
+
+
+def _auc_pr(truth: np.ndarray, logits: np.ndarray) -> float:
+    return float(average_precision_score(truth, logits))
 
 _D = DetectorSettings  # the defaults live in one place
 
@@ -46,6 +51,9 @@ class RiskDetector(BaseEstimator):
     ----------
     encoder_ : GraphEncoder
         Everything the network reads (node and edge inputs, relations, drift profile).
+    head_ : StackedHead or None
+        The stacked head when ``head`` chose it (gradient boosting over the embeddings of
+        every round and the GNN's logit), else ``None``: the network's own head scores.
     network_, calibrator_, threshold_, validation_curve_
         The trained network; logit -> calibrated risk; the risk at or above which a user is
         flagged, chosen by ``flag_policy`` on the validation users (which also fit the
@@ -77,7 +85,7 @@ class RiskDetector(BaseEstimator):
                  calibration: str = _D.calibration, epoch_users: int = _D.epoch_users,
                  epoch_validation_users: int = _D.epoch_validation_users,
                  minibatch_patience: int = _D.minibatch_patience, minibatch_min_epochs: int = _D.minibatch_min_epochs,
-                 flag_policy: str = _D.flag_policy, device: str = "auto") -> None:
+                 head: str = _D.head, flag_policy: str = _D.flag_policy, device: str = "auto") -> None:
         self.hidden, self.layers, self.conv, self.dropout = hidden, layers, conv, dropout
         self.epochs, self.patience, self.min_epochs = epochs, patience, min_epochs
         self.learning_rate, self.weight_decay, self.max_pos_weight = learning_rate, weight_decay, max_pos_weight
@@ -85,7 +93,7 @@ class RiskDetector(BaseEstimator):
         self.fanouts, self.seed, self.calibration, self.device = fanouts, seed, calibration, device
         self.epoch_users, self.epoch_validation_users = epoch_users, epoch_validation_users
         self.minibatch_patience, self.minibatch_min_epochs = minibatch_patience, minibatch_min_epochs
-        self.flag_policy = flag_policy
+        self.head, self.flag_policy = head, flag_policy
 
     @property
     def settings(self) -> DetectorSettings:
@@ -111,10 +119,59 @@ class RiskDetector(BaseEstimator):
             return None
         return NeighbourSampler(data, settings.fanouts, seed=settings.seed)
 
-    def _logits(self, encoded: EncodedGraph, sampler: NeighbourSampler | None, nodes: np.ndarray) -> np.ndarray:
+    def _data(self, encoded: EncodedGraph, sampler: NeighbourSampler | None):
         device = next(self.network_.parameters()).device  # where the weights are, whatever device says now
-        data = encoded.pyg.data if sampler is not None else encoded.pyg.data.to(device)
-        return predict_logits(self.network_, data, nodes, sampler, self.settings.batch_size)
+        return encoded.pyg.data if sampler is not None else encoded.pyg.data.to(device)
+
+    def _network_logits(self, encoded: EncodedGraph, sampler: NeighbourSampler | None, nodes: np.ndarray) -> np.ndarray:
+        return predict_logits(self.network_, self._data(encoded, sampler), nodes, sampler, self.settings.batch_size)
+
+    def _head_inputs(self, encoded: EncodedGraph, sampler: NeighbourSampler | None, nodes: np.ndarray) -> np.ndarray:
+        """What the stacked head reads for ``nodes``: the embeddings of every round, then the GNN's logit."""
+        rounds = predict_user_rounds(self.network_, self._data(encoded, sampler), nodes, sampler,
+                                     self.settings.batch_size)
+        return self._with_network_logit(torch.from_numpy(rounds))
+
+    def _with_network_logit(self, joined: torch.Tensor) -> np.ndarray:
+        device = next(self.network_.parameters()).device
+        with torch.no_grad():
+            logit = self.network_.head(joined.to(device)).squeeze(-1).cpu()
+        return torch.cat([joined.cpu(), logit[:, None]], dim=1).numpy()
+
+    def _logits(self, encoded: EncodedGraph, sampler: NeighbourSampler | None, nodes: np.ndarray) -> np.ndarray:
+        if getattr(self, "head_", None) is None:
+            return self._network_logits(encoded, sampler, nodes)
+        return self.head_.margin(self._head_inputs(encoded, sampler, nodes))
+
+    def readout(self, user_rounds: Sequence[torch.Tensor]) -> np.ndarray:
+        """Logits of users from their embeddings before and after every round of message passing.
+
+        The network's readout, or the stacked head's when the model has one; the real-time
+        service and the Spark engine, which propagate embeddings themselves, score through it.
+        """
+        self._check_fitted()
+        self.network_.eval()
+        if self.head_ is None:
+            with torch.no_grad():
+                return self.network_.readout(list(user_rounds)).cpu().numpy()
+        return self.head_.margin(self._with_network_logit(torch.cat(list(user_rounds), dim=1)))
+
+    def _choose_head(self, encoded: EncodedGraph, sampler: NeighbourSampler | None,
+                     train: tuple[np.ndarray, np.ndarray], validation: tuple[np.ndarray, np.ndarray],
+                     gnn_val_logits: np.ndarray) -> dict:
+        """Fit the stacked head on the training users when ``head`` asks; keep it when chosen; what was seen."""
+        settings = self.settings
+        gnn = _auc_pr(validation[1], gnn_val_logits)
+        record = {"asked": settings.head, "chosen": "gnn", "gnn_auc_pr": gnn}
+        self.head_ = None
+        if settings.head == "gnn":
+            return record
+        head = StackedHead(seed=settings.seed).fit(self._head_inputs(encoded, sampler, train[0]), train[1])
+        stacked = _auc_pr(validation[1], head.margin(self._head_inputs(encoded, sampler, validation[0])))
+        record["stacked_auc_pr"] = stacked
+        if settings.head == "stacked" or stacked >= gnn + HEAD_MARGIN:
+            self.head_, record["chosen"] = head, "stacked"
+        return record
 
     def fit(self, graph: TransactionGraph, labels: pd.DataFrame | pd.Series, *,
             inputs: dict[str, pd.DataFrame] | None = None,
@@ -146,13 +203,15 @@ class RiskDetector(BaseEstimator):
         data = encoded.pyg.data if sampler is not None else encoded.pyg.data.to(self.torch_device())
         result = train_network(self.network_, data, train, validation, settings, sampler=sampler, progress=progress)
         self.network_.load_state_dict(result.state)
+        head = self._choose_head(encoded, sampler, train, validation, self._network_logits(encoded, sampler,
+                                                                                           validation[0]))
         val_logits = self._logits(encoded, sampler, validation[0])
         self.calibrator_ = Calibrator(settings.calibration).fit(val_logits, validation[1])
         self.history_, self.version_, self.notes_ = result.history, None, []  # new weights: no saved version yet
         self.validation_ = {
             "auc_pr": result.best_auc_pr, "best_epoch": result.best_epoch, "epochs_run": len(result.history),
             "users": int(len(val_users)), "fraud": int(validation[1].sum()), "train_users": int(len(train_users)),
-            "train_fraud": int(train[1].sum()), "minibatch": sampler is not None,
+            "train_fraud": int(train[1].sum()), "minibatch": sampler is not None, "head": head,
             "calibration": calibration_statistics(val_logits, validation[1], method=settings.calibration,
                                                   seed=settings.seed),
         }

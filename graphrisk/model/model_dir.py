@@ -22,6 +22,7 @@ from graphrisk.model.persistence import (
     save_model_files,
     upgrade_manifest,
 )
+from graphrisk.model.stacking import StackedHead
 
 if TYPE_CHECKING:
     from graphrisk.model.detector import RiskDetector
@@ -43,6 +44,8 @@ def save_detector(detector: RiskDetector, folder: str | Path) -> Path:
     curve = getattr(detector, "validation_curve_", None)
     if curve is not None:
         manifest["validation_curve"] = curve.to_dict()
+    if getattr(detector, "head_", None) is not None:  # LightGBM's text model, no pickled objects
+        manifest["head"] = detector.head_.to_dict()
     state = {k: v.detach().cpu() for k, v in detector.network_.state_dict().items()}
     profile = detector.encoder_.profile_
     return save_model_files(folder, state, manifest, entities=profile.entities if profile is not None else None)
@@ -70,6 +73,8 @@ def load_detector(cls: type[RiskDetector], folder: str | Path, *, device: str = 
         detector.validation_, detector.history_ = manifest.get("validation", {}), []
         curve = manifest.get("validation_curve")
         detector.validation_curve_ = ValidationCurve.from_dict(curve) if curve is not None else None
+        head = manifest.get("head")  # absent: the network's own head (every model saved before stacking)
+        detector.head_ = StackedHead.from_dict(head) if head is not None else None
         network = detector.build_network()
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise ModelError(f"{folder}/model.json is incomplete or invalid: {e}") from None

@@ -157,6 +157,20 @@ class HeteroRiskNet(nn.Module):
         """User logits from the user embeddings of every round (jumping knowledge)."""
         return self.head(torch.cat(list(user_rounds), dim=1)).squeeze(-1)
 
+    def user_rounds(
+        self,
+        x_dict: dict[str, torch.Tensor],
+        edge_index_dict: dict[EdgeType, torch.Tensor],
+        edge_attr_dict: dict[EdgeType, torch.Tensor] | None = None,
+    ) -> list[torch.Tensor]:
+        """The user embeddings before message passing and after every round (what :meth:`readout` reads)."""
+        h = self.encode(x_dict)
+        rounds = [h["user"]]
+        for round_index in range(len(self.convs)):
+            h = self.propagate(round_index, h, edge_index_dict, edge_attr_dict)
+            rounds.append(h["user"])
+        return rounds
+
     def forward(
         self,
         x_dict: dict[str, torch.Tensor],
@@ -164,9 +178,4 @@ class HeteroRiskNet(nn.Module):
         edge_attr_dict: dict[EdgeType, torch.Tensor] | None = None,
     ) -> torch.Tensor:
         """Logits of the users (one per row of ``x_dict["user"]``)."""
-        h = self.encode(x_dict)
-        rounds = [h["user"]]
-        for round_index in range(len(self.convs)):
-            h = self.propagate(round_index, h, edge_index_dict, edge_attr_dict)
-            rounds.append(h["user"])
-        return self.readout(rounds)
+        return self.readout(self.user_rounds(x_dict, edge_index_dict, edge_attr_dict))

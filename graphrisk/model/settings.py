@@ -6,13 +6,21 @@ from dataclasses import dataclass
 
 from graphrisk.model.flag_policy import FlagPolicy
 
-__all__ = ["DetectorSettings", "CONVS", "CALIBRATIONS"]
+__all__ = ["DetectorSettings", "CONVS", "CALIBRATIONS", "HEADS", "HEAD_MARGIN"]
 
 #: Relation operators the network can use (see :mod:`graphrisk.model.network`).
 CONVS = ("sage", "gat")
 
 #: How logits become risk scores (see :mod:`graphrisk.model.calibration`).
 CALIBRATIONS = ("platt", "isotonic", "none")
+
+#: What turns the user embeddings into a logit: the network's own MLP (``gnn``), gradient
+#: boosting over the embeddings (``stacked``, :mod:`graphrisk.model.stacking`), or the better of
+#: the two on the validation users (``auto``).
+HEADS = ("auto", "gnn", "stacked")
+
+#: ``head="auto"`` keeps the stacked head only when its validation AUC-PR beats the GNN's by this much.
+HEAD_MARGIN = 0.01
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,11 @@ class DetectorSettings:
         How a logit becomes a risk score, fitted on the validation users: ``"platt"``
         (logistic, keeps the ranking), ``"isotonic"`` or ``"none"`` (plain sigmoid; see
         :mod:`graphrisk.model.calibration`).
+    head
+        One of :data:`HEADS`: ``"gnn"``, ``"stacked"`` (LightGBM over the embeddings of every
+        round and the GNN's logit, fitted on the training users) or ``"auto"``: both are fitted and
+        the stacked head is kept only when the validation users' AUC-PR prefers it by
+        :data:`HEAD_MARGIN`.
     flag_policy
         Which accounts are flagged: ``"f1"`` (the best F1 on the validation users), ``"f2"``
         (recall weighs twice), ``"precision:P"`` or ``"budget:N"`` (see
@@ -78,12 +91,15 @@ class DetectorSettings:
     minibatch_min_epochs: int = 3
     seed: int = 0
     calibration: str = "platt"
+    head: str = "gnn"
     flag_policy: str = "f1"
 
     def __post_init__(self) -> None:
         FlagPolicy.parse(self.flag_policy)  # InputError (a ValueError) naming the forms
         if self.conv not in CONVS:
             raise ValueError(f"unknown conv {self.conv!r}; choose from {', '.join(CONVS)}")
+        if self.head not in HEADS:
+            raise ValueError(f"unknown head {self.head!r}; choose from {', '.join(HEADS)}")
         if self.calibration not in CALIBRATIONS:
             raise ValueError(f"unknown calibration {self.calibration!r}; choose from {', '.join(CALIBRATIONS)}")
         if self.layers < 1 or self.hidden < 1 or self.epochs < 1 or self.batch_size < 1:

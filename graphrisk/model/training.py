@@ -15,7 +15,7 @@ from graphrisk.model.network import HeteroRiskNet
 from graphrisk.model.sampling import NeighbourSampler
 from graphrisk.model.settings import DetectorSettings
 
-__all__ = ["TrainingResult", "train_network", "predict_logits"]
+__all__ = ["TrainingResult", "train_network", "predict_logits", "predict_user_rounds"]
 
 
 @dataclass
@@ -36,15 +36,31 @@ def predict_logits(
     network: HeteroRiskNet, data: HeteroData, nodes: np.ndarray, sampler: NeighbourSampler | None, batch_size: int
 ) -> np.ndarray:
     """Logits of the user nodes ``nodes`` (full graph when ``sampler`` is None)."""
+    return _predict(network, data, nodes, sampler, batch_size, _forward)
+
+
+def predict_user_rounds(
+    network: HeteroRiskNet, data: HeteroData, nodes: np.ndarray, sampler: NeighbourSampler | None, batch_size: int
+) -> np.ndarray:
+    """The user embeddings of every round side by side (rows of ``nodes``), as the readout reads them."""
+    def embed(net: HeteroRiskNet, batch: HeteroData) -> torch.Tensor:
+        return torch.cat(net.user_rounds(batch.x_dict, batch.edge_index_dict, batch.edge_attr_dict), dim=1)
+
+    return _predict(network, data, nodes, sampler, batch_size, embed)
+
+
+def _predict(network: HeteroRiskNet, data: HeteroData, nodes: np.ndarray, sampler: NeighbourSampler | None,
+             batch_size: int, output: Callable[[HeteroRiskNet, HeteroData], torch.Tensor]) -> np.ndarray:
+    """``output`` for the user nodes ``nodes``: one full-graph pass, or sampled mini-batches."""
     network.eval()
     with torch.no_grad():
         if sampler is None:
-            return _forward(network, data)[torch.from_numpy(nodes)].cpu().numpy()
+            return output(network, data)[torch.from_numpy(nodes)].cpu().numpy()
         device = next(network.parameters()).device
         parts = []
         for start in range(0, len(nodes), batch_size):
             seeds = nodes[start:start + batch_size]
-            parts.append(_forward(network, sampler.sample(seeds).to(device))[: len(seeds)].cpu().numpy())
+            parts.append(output(network, sampler.sample(seeds).to(device))[: len(seeds)].cpu().numpy())
         return np.concatenate(parts) if parts else np.empty(0, dtype=np.float32)
 
 

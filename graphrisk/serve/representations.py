@@ -57,11 +57,16 @@ class RepresentationCache:
     blank_inputs
         ``blank_inputs(kind, rows)``: the scaled inputs of new nodes whose features are not
         known yet (:meth:`graphrisk.model.encoding.GraphEncoder.blank_inputs`).
+    readout
+        Logits from the user embeddings of every round (:meth:`graphrisk.model.RiskDetector.readout`,
+        which goes through the stacked head when the model has one); the network's readout when ``None``.
     """
 
     def __init__(self, network: HeteroRiskNet, live: LiveGraph, inputs: dict[str, torch.Tensor],
-                 *, blank_inputs: Callable[[str, int], torch.Tensor]) -> None:
+                 *, blank_inputs: Callable[[str, int], torch.Tensor],
+                 readout: Callable[[list[torch.Tensor]], np.ndarray] | None = None) -> None:
         self.network = network.eval()
+        self.readout = readout or (lambda rounds: network.readout(rounds).numpy())
         self.blank_inputs = blank_inputs
         self.live = live
         self.rounds = network.rounds
@@ -193,7 +198,7 @@ class RepresentationCache:
             self._ensure(level, {"user": users})
         with torch.inference_mode():
             rounds = [self.read(level, "user", users) for level in range(self.rounds + 1)]
-            return self.network.readout(rounds).numpy().astype(np.float64)
+            return np.asarray(self.readout(rounds), dtype=np.float64)
 
     def all_user_logits(self) -> np.ndarray:
         """Logits of every user, refreshing every stale embedding first."""

@@ -120,7 +120,8 @@ class LiveScorer:
         kinds = encoder.node_types
         x = {k: pyg.data[k].x.cpu() if k in pyg.data.node_types else encoder.blank_inputs(k, 0) for k in kinds}
         live = LiveGraph(graph, pyg, kinds, encoder.edge_types_)
-        cache = RepresentationCache(detector.network_, live, x, blank_inputs=encoder.blank_inputs)
+        cache = RepresentationCache(detector.network_, live, x, blank_inputs=encoder.blank_inputs,
+                                    readout=detector.readout)  # the stacked head's, when the model has one
         # the risk each user had at this full scoring, from the cache's full-neighbourhood pass (what later
         # answers are compared with; the same as the batch scores unless those sampled neighbourhoods)
         full_pass = detector.risk_from_logits(cache.all_user_logits())

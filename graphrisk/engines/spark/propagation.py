@@ -159,7 +159,7 @@ def _round(model, round_index: int):
 
 
 def _risk(model, rounds: int):
-    """Users' risk from their embeddings after every round (the network's readout, then calibration)."""
+    """Users' risk from their embeddings after every round (the model's readout, then calibration)."""
 
     def run(batches):
         import numpy as np
@@ -170,9 +170,7 @@ def _risk(model, rounds: int):
         for batch in batches:
             frame = batch.to_pandas()
             states = [torch.from_numpy(np.stack(frame[f"h{k}"].to_numpy()).astype(np.float32)) for k in range(rounds + 1)]
-            with torch.no_grad():
-                logits = detector.network_.readout(states).numpy()
-            risk = detector.risk_from_logits(logits)
+            risk = detector.risk_from_logits(detector.readout(states))  # the stacked head's, when it has one
             yield pa.record_batch({"user_id": pa.array([k[len("user:"):] for k in frame["key"]], pa.string()),
                                    "risk_score": pa.array(np.asarray(risk, dtype=np.float64), pa.float64())})
 
