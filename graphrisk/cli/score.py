@@ -5,7 +5,9 @@ line on stderr; a rerun finishes an interrupted write-back), 130 when interrupte
 between the training and the scored data is reported (a summary line, ``warning: drift:``
 lines on stderr past the thresholds of :mod:`graphrisk.monitor.drift`) but is no error:
 the status stays 0, unless ``--fail-on-drift`` asks for 3, in which case nothing but the
-``--drift`` table is written.
+``--drift`` table is written. ``--unsupervised`` scores with no model and no label
+(:mod:`graphrisk.unsupervised`; refused in one line: what needs a model, and flag policies
+that need labels).
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ __all__ = ["add_parser", "run"]
 def add_parser(commands) -> None:
     """Register the ``score`` command."""
     parser = commands.add_parser(
-        "score", help="score every user with a trained model (to files and/or back into Neo4j)",
+        "score", help="score every user with a trained model, or with none (--unsupervised), to files and/or Neo4j",
         description="Score every user of the input with the model in --model (no retraining: new users, devices "
-        "and merchants are fine). The input is files (--transactions ... or --input in a public format) or the "
-        "graph in Neo4j (--from-neo4j). "
+        "and merchants are fine), or, with --unsupervised and no model nor label, from the graph alone: shared "
+        "identifiers, synchrony and an outlier score over the graph features. The input is files (--transactions "
+        "... or --input in a public format) or the graph in Neo4j (--from-neo4j). "
         "--out writes user_id,risk_score,flagged,ring_id and the top reasons (.csv or .parquet); --rings one row "
         "per ring. --write-neo4j writes risk_score, flagged, ring_id, risk_reasons, scored_at and model_version on "
         "each :User and a :Ring node per ring with MEMBER_OF relationships; rings keep their id as they grow, "
@@ -49,7 +52,11 @@ def add_parser(commands) -> None:
         "3 drift warnings with --fail-on-drift (nothing written then but --drift), 130 interrupted.",
     )
     add_graph_input_options(parser, from_neo4j=True)
-    parser.add_argument("--model", required=True, metavar="DIR", help="model directory from graphrisk train")
+    parser.add_argument("--model", metavar="DIR", help="model directory from graphrisk train (needed unless --unsupervised)")
+    parser.add_argument("--unsupervised", action="store_true",
+                        help="cold start: no model and no label; rank accounts and rings by the accounts sharing "
+                        "their identifiers, lockstep activity and an outlier score over the graph features, and flag "
+                        "the riskiest 1%% (or --flag-policy budget:N); the parts come out beside the reasons")
     parser.add_argument("--out", metavar="FILE", help="scores, .csv or .parquet")
     parser.add_argument("--rings", metavar="FILE", help="also write the rings table (.csv or .parquet)")
     parser.add_argument("--reasons", type=whole_number(0), default=3, metavar="N",
@@ -61,7 +68,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--flag-policy", metavar="POLICY",
                         help="flag by this policy instead of the model's own: f1, f2 (recall weighs twice), "
                         "precision:P (the most recall at validation precision P) or budget:N (the N riskiest); the "
-                        "cuts come from the validation curve the model keeps")
+                        "cuts come from the validation curve the model keeps; with --unsupervised only budget:N")
     parser.add_argument("--node-inputs", metavar="DIR",
                         help="score with the node inputs (graph features) saved by an earlier --save-node-inputs instead "
                         "of computing them: accounts, merchants and identifiers absent from them get the training "
@@ -88,9 +95,15 @@ def add_parser(commands) -> None:
 
 
 def _check(args: argparse.Namespace) -> None:
+    if args.unsupervised and args.model:
+        raise InputError("give either --model DIR (a trained model) or --unsupervised (no model), not both")
+    if not args.unsupervised and not args.model:
+        raise InputError("no model: give --model DIR (from graphrisk train), or --unsupervised to score from the "
+                         "graph alone")
     check_input_choice(args)  # files (canonical tables or --input) or --from-neo4j: exactly one
     if not (args.out or args.rings or args.write_neo4j or args.drift):
-        raise InputError("nothing to write: give --out FILE, --rings FILE, --drift FILE and/or --write-neo4j")
+        drift = "" if args.unsupervised else ", --drift FILE"
+        raise InputError(f"nothing to write: give --out FILE, --rings FILE{drift} and/or --write-neo4j")
     if args.node_inputs and (args.drift or args.fail_on_drift):
         raise InputError("--drift and --fail-on-drift measure inputs computed now: they do not go with --node-inputs")
     if args.save_node_inputs:
@@ -139,10 +152,12 @@ def _saved_inputs(folder: str, graph) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``graphrisk score``."""
+    _check(args)
+    if args.unsupervised:
+        return _run_unsupervised(args)
     from graphrisk.model.detector import RiskDetector  # torch loads only when a model is needed
     from graphrisk.model.flag_policy import FlagPolicy
 
-    _check(args)
     if args.flag_policy:
         FlagPolicy.parse(args.flag_policy)  # a bad policy fails before any work
     if args.engine == "spark":
@@ -182,20 +197,67 @@ def run(args: argparse.Namespace) -> int:
         print(f"node inputs -> {write_node_inputs(result.inputs, args.save_node_inputs)}")
     _write_files(args, scores, rings)  # the results are safe on disk before the database is touched
     if args.write_neo4j:
-        from graphrisk.rings.entity_risk import entity_risk
-        from graphrisk.store.runner import connect
-        from graphrisk.store.writeback import write_scores
+        _write_neo4j(args, config, graph, scores, rings, detector.version_)
+    return 0
 
-        entities = entity_risk(graph, scores) if args.entity_scores else None
-        with connect(config) as runner, stage_bars(not args.no_progress, unit="items") as progress:
-            report = write_scores(runner, scores, rings, model_version=detector.version_, entities=entities,
-                                  batch_size=args.batch_size, progress=progress)
-        print(report.summary())
-        stored_scores, stored_rings = report.with_stored_ids(scores, rings)
-        if stored_scores is not scores:  # files carry the ids investigators see in Neo4j
-            print(f"{sum(found != kept for found, kept in report.ring_ids.items()):,} rings keep the id they "
-                  "already had in Neo4j")
-            _write_files(args, stored_scores, stored_rings)
+
+def _write_neo4j(args: argparse.Namespace, config, graph, scores, rings, version: str) -> None:
+    """Scores and rings into Neo4j (after the files); the files again when rings kept their stored ids."""
+    from graphrisk.rings.entity_risk import entity_risk
+    from graphrisk.store.runner import connect
+    from graphrisk.store.writeback import write_scores
+
+    entities = entity_risk(graph, scores) if args.entity_scores else None
+    with connect(config) as runner, stage_bars(not args.no_progress, unit="items") as progress:
+        report = write_scores(runner, scores, rings, model_version=version, entities=entities,
+                              batch_size=args.batch_size, progress=progress)
+    print(report.summary())
+    stored_scores, stored_rings = report.with_stored_ids(scores, rings)
+    if stored_scores is not scores:  # files carry the ids investigators see in Neo4j
+        print(f"{sum(found != kept for found, kept in report.ring_ids.items()):,} rings keep the id they "
+              "already had in Neo4j")
+        _write_files(args, stored_scores, stored_rings)
+
+
+def _check_unsupervised(args: argparse.Namespace) -> None:
+    """Refuse, in one line and before any work, what needs a model or labels."""
+    from graphrisk.unsupervised import cold_start_policy
+
+    if args.engine == "spark":
+        raise InputError("--unsupervised runs on the local engine only (use --engine local)")
+    given = [flag for flag, present in (("--points", args.points), ("--node-inputs", bool(args.node_inputs)),
+                                        ("--drift", bool(args.drift)), ("--fail-on-drift", args.fail_on_drift))
+             if present]
+    if given:
+        raise InputError(f"{', '.join(given)}: not available with --unsupervised (they need a trained model)")
+    if args.flag_policy:
+        cold_start_policy(args.flag_policy, 1)  # f1, f2 and precision:P need labels: refused here
+
+
+def _run_unsupervised(args: argparse.Namespace) -> int:
+    """``graphrisk score --unsupervised``: cold-start risk, flags, rings and reasons; no model, no label."""
+    from graphrisk.model.inputs import node_inputs
+    from graphrisk.unsupervised import COLD_START_VERSION, DEFAULT_FLAG_SHARE, ColdStartScorer
+
+    _check_unsupervised(args)
+    config = neo4j_config(args) if (args.write_neo4j or args.from_neo4j) else None  # fail fast without a URI
+    graph = graph_from_neo4j(config) if args.from_neo4j else graph_from_files(args)
+    scorer = ColdStartScorer(flag_policy=args.flag_policy)
+    inputs = node_inputs(graph, seed=scorer.seed)
+    result = scorer.fit_score_users(graph, inputs=inputs, reasons=args.reasons)
+    scores, rings = result.scores, result.rings.table
+    for note in result.notes:
+        print(f"note: {note}")
+    default = "" if args.flag_policy else f", the default: the riskiest {DEFAULT_FLAG_SHARE:.0%}"
+    print(f"scored {len(scores):,} users without labels (cold start): {int(scores['flagged'].sum()):,} flagged "
+          f"(flag policy {result.policy}{default}), {len(rings):,} rings")
+    if args.save_node_inputs:
+        from graphrisk.model.inputs import write_node_inputs
+
+        print(f"node inputs -> {write_node_inputs(inputs, args.save_node_inputs)}")
+    _write_files(args, scores, rings)
+    if args.write_neo4j:
+        _write_neo4j(args, config, graph, scores, rings, COLD_START_VERSION)
     return 0
 
 
