@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from graphrisk.errors import InputError
@@ -44,7 +45,8 @@ def write_table(table: pd.DataFrame, path: str | Path, *, index: bool = False) -
             return path
         flat = table.copy()
         for column in flat.columns:
-            if flat[column].map(lambda v: isinstance(v, list)).any():
+            # a plain bool array: mapping an empty string column keeps the string dtype, which has no any()
+            if np.asarray(flat[column].map(lambda v: isinstance(v, list)), dtype=bool).any():
                 flat[column] = flat[column].map(lambda v: "|".join(map(str, v)) if isinstance(v, list) else v)
         flat.to_csv(path, index=index)
     return path
