@@ -11,7 +11,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.metrics import average_precision_score
 
-from graphrisk.errors import ModelError
+from graphrisk.errors import InputError, ModelError
 from graphrisk.graph.transaction_graph import TransactionGraph
 from graphrisk.model.calibration import Calibrator, calibration_statistics
 from graphrisk.model.encoding import EDGE_FEATURES, EncodedGraph, GraphEncoder
@@ -157,12 +157,16 @@ class RiskDetector(BaseEstimator):
         return self.head_.margin(self._with_network_logit(torch.cat(list(user_rounds), dim=1)))
 
     def _choose_head(self, encoded: EncodedGraph, sampler: NeighbourSampler | None,
-                     train: tuple[np.ndarray, np.ndarray], validation: tuple[np.ndarray, np.ndarray],
-                     gnn_val_logits: np.ndarray) -> dict:
-        """Fit the stacked head on the training users when ``head`` asks; keep it when chosen; what was seen."""
+                     train: tuple[np.ndarray, np.ndarray], validation: tuple[np.ndarray, np.ndarray]) -> dict:
+        """Fit the stacked head on the training users when ``head`` asks; keep it when chosen; what was seen.
+
+        ``validation`` are the users the heads are compared on: with ``head="auto"``, a half of the
+        validation groups that early stopping never watched (the epoch it keeps is the one that
+        looked best on the users it watched, which would flatter the GNN in the comparison).
+        """
         settings = self.settings
-        gnn = _auc_pr(validation[1], gnn_val_logits)
-        record = {"asked": settings.head, "chosen": "gnn", "gnn_auc_pr": gnn}
+        gnn = _auc_pr(validation[1], self._network_logits(encoded, sampler, validation[0]))
+        record = {"asked": settings.head, "chosen": "gnn", "gnn_auc_pr": gnn, "compared_on": int(len(validation[0]))}
         self.head_ = None
         if settings.head == "gnn":
             return record
@@ -172,6 +176,21 @@ class RiskDetector(BaseEstimator):
         if settings.head == "stacked" or stacked >= gnn + HEAD_MARGIN:
             self.head_, record["chosen"] = head, "stacked"
         return record
+
+    def _head_comparison_split(self, graph: TransactionGraph, truth: pd.Series, rings: pd.Series | None,
+                               val_users: pd.Index) -> tuple[pd.Index, pd.Index]:
+        """The validation users early stopping watches, and those ``head="auto"`` compares the heads on.
+
+        Both are every validation user, except with ``head="auto"``, where the validation groups are
+        halved (both classes on each side) when they can be; calibration and the flag cut always use
+        every validation user.
+        """
+        if self.settings.head != "auto":
+            return val_users, val_users
+        try:
+            return validation_split(graph, truth.loc[val_users], rings, share=0.5, seed=self.settings.seed + 1)
+        except InputError:  # too few validation fraud to halve: compared on the watched users (flatters the GNN)
+            return val_users, val_users
 
     def fit(self, graph: TransactionGraph, labels: pd.DataFrame | pd.Series, *,
             inputs: dict[str, pd.DataFrame] | None = None,
@@ -197,14 +216,17 @@ class RiskDetector(BaseEstimator):
         encoded = self.encoder_.fit_transform(graph, inputs=inputs)
         self.network_ = self.build_network().to(self.torch_device())
         position = encoded.pyg.ids["user"]
-        train = (position.get_indexer(train_users), truth.loc[train_users].to_numpy())
-        validation = (position.get_indexer(val_users), truth.loc[val_users].to_numpy())
+        def users(ids: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+            return position.get_indexer(ids), truth.loc[ids].to_numpy()
+
+        train, validation = users(train_users), users(val_users)
+        watched, compared = self._head_comparison_split(graph, truth, rings, val_users)
         sampler = self._sampler(encoded)
         data = encoded.pyg.data if sampler is not None else encoded.pyg.data.to(self.torch_device())
-        result = train_network(self.network_, data, train, validation, settings, sampler=sampler, progress=progress)
+        result = train_network(self.network_, data, train, users(watched), settings, sampler=sampler,
+                               progress=progress)
         self.network_.load_state_dict(result.state)
-        head = self._choose_head(encoded, sampler, train, validation, self._network_logits(encoded, sampler,
-                                                                                           validation[0]))
+        head = self._choose_head(encoded, sampler, train, users(compared))
         val_logits = self._logits(encoded, sampler, validation[0])
         self.calibrator_ = Calibrator(settings.calibration).fit(val_logits, validation[1])
         self.history_, self.version_, self.notes_ = result.history, None, []  # new weights: no saved version yet

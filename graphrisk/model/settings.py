@@ -63,8 +63,8 @@ class DetectorSettings:
     head
         One of :data:`HEADS`: ``"gnn"``, ``"stacked"`` (LightGBM over the embeddings of every
         round and the GNN's logit, fitted on the training users) or ``"auto"``: both are fitted and
-        the stacked head is kept only when the validation users' AUC-PR prefers it by
-        :data:`HEAD_MARGIN`.
+        the stacked head is kept only when its AUC-PR beats the GNN's by :data:`HEAD_MARGIN` on half
+        of the validation groups, the half early stopping did not watch.
     flag_policy
         Which accounts are flagged: ``"f1"`` (the best F1 on the validation users), ``"f2"``
         (recall weighs twice), ``"precision:P"`` or ``"budget:N"`` (see

@@ -54,7 +54,8 @@ class StackedHead:
             "feature_fraction": 0.5, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
             # rare fraud: the positive class weighs as much as the negatives, as in the GNN's loss
             "scale_pos_weight": min((len(y) - positives) / positives, 100.0),
-            "seed": self.seed, "deterministic": True, "force_row_wise": True, "num_threads": 0, "verbose": -1,
+            # one thread: LightGBM's OpenMP threads spin, and stalled for seconds beside torch's on 2 cores
+            "seed": self.seed, "deterministic": True, "force_row_wise": True, "num_threads": 1, "verbose": -1,
         }
 
     def fit(self, features: np.ndarray, labels: np.ndarray) -> StackedHead:
