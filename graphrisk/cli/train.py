@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from graphrisk.cli.engine import add_engine_options, check_spark_args, spark_for, spark_input_files, spark_rejects_path
 from graphrisk.cli.options import add_graph_input_options, graph_from_files, number_between, positive_int
@@ -123,6 +124,9 @@ def _fit_and_save(args: argparse.Namespace, graph, labels, inputs=None) -> int:
           f"on {v['users']:,} users ({v['fraud']:,} fraud), best epoch {v['best_epoch']} of {v['epochs_run']}")
     print(head_line(v.get("head", {})))
     print(f"flag threshold {detector.threshold_:.3f}; model -> {path}")
+    warning = detector.flag_warning()
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 

@@ -107,6 +107,8 @@ def run_main_job(
     clock = time.perf_counter()
     say("... scoring every user")
     detector = comparison.detector
+    if detector.flag_warning():
+        say(f"warning: {detector.flag_warning()}")
     scored = detector.score_users(graph, inputs=comparison.inputs)
     scores, rings = scored.scores, scored.rings.table
     seconds["scoring and rings"] = time.perf_counter() - clock

@@ -37,6 +37,11 @@ def _auc_pr(truth: np.ndarray, logits: np.ndarray) -> float:
 
 _D = DetectorSettings  # the defaults live in one place
 
+#: :meth:`RiskDetector.flag_warning` speaks when the cut flags more than this share of the validation users
+#: and more than :data:`FLAG_WARNING_FRAUD_RATIO` times their fraud share.
+FLAG_WARNING_SHARE = 0.2
+FLAG_WARNING_FRAUD_RATIO = 5.0
+
 
 class RiskDetector(BaseEstimator):
     """Heterogeneous GNN fraud detector over a :class:`~graphrisk.TransactionGraph`.
@@ -239,7 +244,28 @@ class RiskDetector(BaseEstimator):
         }
         self.validation_curve_ = ValidationCurve.from_scores(validation[1], self.calibrator_.transform(val_logits))
         self.threshold_ = FlagPolicy.parse(settings.flag_policy).threshold(self.validation_curve_)  # fitted from here
+        self.validation_["flagged_share"] = float(np.mean(self.calibrator_.transform(val_logits) >= self.threshold_))
         return self
+
+    def flag_warning(self) -> str | None:
+        """One line when the flag cut would flag far more accounts than there is fraud, else ``None``.
+
+        A model that barely ranks (too few epochs or labels) gets a near-constant risk, and the
+        best validation F1 can then sit at a cut that flags half the users. The warning fires
+        when the cut flags more than :data:`FLAG_WARNING_SHARE` of the validation users and more
+        than :data:`FLAG_WARNING_FRAUD_RATIO` times their fraud share (never for ``budget:N``).
+        """
+        self._check_fitted()
+        v = self.validation_
+        share, users = v.get("flagged_share"), v.get("users") or 0
+        if share is None or not users or not FlagPolicy.parse(self.flag_policy).uses_a_cut:
+            return None
+        fraud = v.get("fraud", 0) / users
+        if share <= FLAG_WARNING_SHARE or share <= FLAG_WARNING_FRAUD_RATIO * fraud:
+            return None
+        return (f"the {self.flag_policy} cut (risk >= {self.threshold_:.3f}) flags {share:.0%} of the validation users, "
+                f"of whom {fraud:.1%} are fraud: the model barely ranks them (validation AUC-PR {v.get('auc_pr', 0):.3f});"
+                " train longer or on more labels, or flag by budget:N")
 
     def use_flag_policy(self, policy: str) -> RiskDetector:
         """Flag by ``policy`` from now on (``f1``, ``f2``, ``precision:P``, ``budget:N``), without retraining.

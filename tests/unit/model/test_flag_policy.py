@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import numpy as np
@@ -136,3 +137,20 @@ def test_train_keeps_the_policy_it_was_given(world, tmp_path, capsys):
     assert manifest["params"]["flag_policy"] == "precision:0.9"
     curve = ValidationCurve.from_dict(manifest["validation_curve"])
     assert manifest["threshold"] == pytest.approx(FlagPolicy.parse("precision:0.9").threshold(curve))
+
+
+def test_a_cut_that_flags_far_more_than_the_fraud_is_warned_about(fitted, world_graph):
+    """A model that barely ranks can get an F1 cut that flags half the users: train and demo say so."""
+    v = fitted.validation_
+    flagged = np.mean(fitted.predict_proba(world_graph)[:, 1] >= fitted.threshold_)
+    assert 0 < v["flagged_share"] < 0.2 and flagged < 0.2  # a model that ranks: no warning
+    assert fitted.flag_warning() is None
+    degenerate = copy.deepcopy(fitted)
+    degenerate.validation_ = {**v, "flagged_share": 0.47, "fraud": 3, "users": 100, "auc_pr": 0.04}
+    warning = degenerate.flag_warning()
+    assert warning.startswith("the f1 cut (risk >= ") and "flags 47% of the validation users" in warning
+    assert "3.0% are fraud" in warning and "budget:N" in warning
+    assert degenerate.use_flag_policy("budget:10").flag_warning() is None  # a budget flags what it is asked
+    many_fraud = copy.deepcopy(fitted)
+    many_fraud.validation_ = {**v, "flagged_share": 0.47, "fraud": 40, "users": 100}
+    assert many_fraud.flag_warning() is None  # 47% flagged where 40% are fraud is no sign of a broken model
