@@ -23,6 +23,7 @@ TARGETS = {
     "detector_cost": "at 1M transactions: train ≤ 10 min, score ≤ 60 s",
     "handbook": "beat the handbook's published baselines on its own protocol",
     "serve": "p99 ≤ 50 ms at 200 requests/s on loopback, every answer 200",
+    "real_regime": "GNN AUC-PR ≥ 2x the best baseline's (issue 19's target for the real P2P sample this world stands for)",
 }
 
 SYSTEM_NAMES = {
@@ -31,6 +32,7 @@ SYSTEM_NAMES = {
     "graph_features_gb": "graph features + gradient boosting",
     "neighbour_gb": "neighbour-aggregate GB (RF-Graph / XGBGraph, GADBench)",
     "tabular_gb": "tabular gradient boosting",
+    "graphrisk_gnn": "graphrisk GNN (default settings)",
 }
 
 
@@ -404,6 +406,93 @@ def _sampled_training(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
     return lines, []
 
 
+def _spread(s: dict | None, digits: int = 3, unit: str = "") -> str:
+    """``mean ± std (min..max)`` of :func:`_seeds.spread`'s figures; ``—`` when there are none."""
+    if not s or s.get("mean") is None:
+        return "—"
+    if s.get("std") is None:
+        return f"{s['mean']:.{digits}f}{unit}"
+    return (f"{s['mean']:.{digits}f}{unit} ± {s['std']:.{digits}f} "
+            f"({s['min']:.{digits}f}{unit}..{s['max']:.{digits}f}{unit})")
+
+
+def _over_seeds(a: dict, what: str, intro: str) -> list[str]:
+    """The table of an area that runs the detector beside every baseline on several seeds (``bench/_seeds.py``)."""
+    variants, summary, ratio = list(a["variants"]), a["summary"], a["ratio"]
+    rows = []
+    for system, m in summary.items():
+        name = SYSTEM_NAMES.get(system, system)
+        rows.append([f"**{name}**" if system in variants else name, _spread(m["auc_pr"]), _spread(m["auc_roc"]),
+                     _spread(m["precision_at_k"]), _spread(m["ring_recall"]), _spread(m.get("ring_recall_flagged")),
+                     _spread(ratio[system], 2, "x") if system in variants else ""])
+    seeds = a["seeds"]
+    order = list(summary)
+    per_seed = []
+    for split in a["splits"]:
+        auc = {r["system"]: r["auc_pr"] for r in a["per_seed"] if r["seed"] == split["seed"]}
+        ratios = [f"{ratio[v]['per_seed'][len(per_seed)]:.2f}x" for v in variants]
+        per_seed.append([str(split["seed"]), f"{_n(split['test_users'])} ({split['test_fraud']} fraud, "
+                         f"{split['test_fraud'] / split['test_users']:.1%}; {split['test_rings']} rings)",
+                         f"{split['train_fraud_labelled']} of {split['train_fraud']}",
+                         *[f"{auc[s]:.3f}" if auc.get(s) is not None else "—" for s in order], *ratios])
+    lines = [intro, "",
+             f"Mean ± standard deviation over {len(a['splits'])} seeds ({', '.join(map(str, seeds))}), min..max in "
+             "brackets; k = the test fraudsters; the ratio is the detector's AUC-PR over the best baseline's, seed by "
+             "seed:", "",
+             *_table(["system", "AUC-PR", "AUC-ROC", "precision@k", "ring recall (top k)", "ring recall (own flags)",
+                      "AUC-PR / best baseline"], rows), "",
+             f"Per seed ({what}; AUC-PR of a system that ranks at random is the test fraud share):", "",
+             *_table(["seed", "test users", "training fraud labelled", *[SYSTEM_NAMES.get(s, s).split(" (")[0]
+                                                                         for s in order],
+                      *[f"{v} / best" for v in variants]], per_seed)]
+    if a.get("failed_seeds"):
+        lines += ["", "Seeds without a comparison: " + "; ".join(f"{k}: {v}" for k, v in a["failed_seeds"].items()) + "."]
+    if a.get("plots"):
+        lines += ["", "PR curves and score distributions of the first seed: "
+                  + " ".join(f"![{Path(p).stem}]({p})" for p in a["plots"])]
+    return lines
+
+
+def _regime_ratios(a: dict, label: str) -> list[tuple[str, float]]:
+    return [(f"{label}: {v} vs best baseline (AUC-PR)", r["mean"]) for v, r in a["ratio"].items() if r["mean"]]
+
+
+def _real_regime(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
+    world = a["splits"][0] if a["splits"] else {}
+    settings = a.get("settings", {})
+    intro = (f"**Generated data**, not the real sample: the `{a.get('regime', 'p2p')}` regime of the generator "
+             f"(`WorldConfig.preset(\"{a.get('regime', 'p2p')}\")`, `graphrisk generate --regime p2p`), "
+             f"{_n(a['users'])} users per world, one world per seed (the first: {_n(world.get('transactions', 0))} "
+             f"transactions, {world.get('fraud_share', 0):.2%} fraud, {world.get('solo_fraud', 0)} of its "
+             f"{world.get('fraud', 0)} fraudsters alone and the rest in {world.get('rings', 0)} rings, "
+             f"{world.get('merchant_share', 0):.0%} of the transactions to merchants). Every system learns from the "
+             f"chargeback labels of the training side only ({settings.get('missing_label_share', '?')} of fraudsters "
+             f"never charge back, none in the last {settings.get('label_delay_days', '?')} days; no ring ids) and is "
+             "judged on the ground truth of the test users; whole rings held out (30% of the groups).")
+    lines = _over_seeds(a, "test users from the ground truth; training fraud labelled = chargebacks of the "
+                              "training side's fraudsters", intro)
+    best = [r for r in a["ratio"].values() if r["mean"] is not None]
+    if best:
+        lines += ["", f"Target ({TARGETS['real_regime']}): {_verdict(best[0]['mean'] >= 2)} on the generated "
+                  f"world (mean ratio {best[0]['mean']:.2f}x). The real sample's figure stays where issue 19 "
+                  "put it (1.5x with groups held out); this world is the stand-in that can be rerun."]
+    return lines, _regime_ratios(a, "P2P regime (generated)")
+
+
+def _xfraud(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
+    world = a["splits"][0] if a["splits"] else {}
+    intro = (f"**Real data**: the xFraud sample (eBay, VLDB 2022), {_n(world.get('users', 0))} payers "
+             f"({world.get('fraud', 0)} fraud) in {world.get('communities', 0)} annotated communities, "
+             f"{_n(world.get('transactions', 0))} transactions. 30% of the communities held out whole, fraud and "
+             "legitimate payers alike; a community's fraud payers are its ring. Training labels: the annotations of "
+             f"the training side ({a['protocol'].get('hidden_fraud_labels', 0):.0%} of its fraud hidden). The features "
+             "see the shared identifiers (masked cards, emails, addresses) and each payer's number of transactions; "
+             "the sample has no time and no amounts, so temporal and amount features are constant. Test sets are "
+             "small and differ in size and fraud share from seed to seed: read the spread.")
+    lines = _over_seeds(a, "test communities held out whole", intro)
+    return lines, _regime_ratios(a, "xFraud (real)")
+
+
 def _component_split(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
     world, runs, agreement = a["world"], a.get("runs", {}), a.get("agreement", {})
     rows = [[name, _n(r["limit"]), r["status"], f"{r['seconds']:.1f}", _n(r["peak_mb"]["tree"]),
@@ -505,6 +594,9 @@ SECTIONS: dict[str, tuple[str, str, Callable[[dict], tuple[list[str], list[tuple
                         "bench/component_split.py", _component_split),
     "sampled_training": ("Training on a sample against the whole graph (issue 16)", "bench/sampled_training.py",
                          _sampled_training),
+    "real_regime": ("The peer-to-peer regime, generated: chargeback labels, groups held out (issue 19)",
+                    "bench/real_regime.py", _real_regime),
+    "xfraud": ("xFraud, real data: communities held out (issue 19)", "bench/xfraud.py", _xfraud),
 }
 
 
@@ -612,6 +704,12 @@ def _headline(key: str, a: dict) -> dict[str, tuple[str, str, float]]:
                         name = f"{size['world']['transactions']:,} tx {step} {label} at {size.get('commit', a.get('commit', '?'))}"
                         add(f"{name}: wall", "s", "cost", lambda run=run: run["seconds"])
                         add(f"{name}: peak", "MB", "cost", lambda run=run: run["peak_mb"]["tree"])
+    elif key in ("real_regime", "xfraud"):
+        for system, m in a.get("summary", {}).items():
+            if system in a.get("variants", {}):
+                add(f"{system}: AUC-PR (mean)", "", "quality", lambda m=m: m["auc_pr"]["mean"])
+                add(f"{system}: AUC-PR / best baseline (mean)", "x", "rate",
+                    lambda system=system: a["ratio"][system]["mean"])
     if key in ("generator", "load", "features", "handbook"):
         add("wall time of the script", "s", "cost", lambda: a["wall_seconds"])
     return figures

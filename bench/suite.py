@@ -60,7 +60,7 @@ class Area:
     script: str
     arguments: tuple[str, ...]
     smoke: tuple[str, ...] | None  # tiny sizes that check the pipeline in seconds (None: no small version)
-    needs: str = ""  # "neo4j" or "handbook data": skipped with a reason when missing
+    needs: str = ""  # "neo4j", "handbook data" or "xfraud data": skipped with a reason when missing
     writes_plots: bool = False  # takes --plots DIR
     by_hand: bool = False  # too long for make bench: runs only when named in --only (or with --smoke); results kept
 
@@ -92,6 +92,10 @@ AREAS = (
          smoke=("--users", "600", "--share", "0.5")),
     Area("sampled_training", "sampled_training.py", ("--users", "10000", "--seeds", "0,1,2"),
          smoke=("--users", "600", "--seeds", "0", "--epochs", "3")),
+    Area("real_regime", "real_regime.py", ("--users", "20000", "--seeds", "0,1,2"),
+         smoke=("--users", "3000", "--seeds", "0"), writes_plots=True),
+    Area("xfraud", "xfraud.py", ("--seeds", "0,1,2,3,4"), smoke=("--seeds", "0"), needs="xfraud data",
+         writes_plots=True),
 )
 
 
@@ -103,6 +107,8 @@ def _missing(area: Area, smoke: bool) -> str | None:
         return "NEO4J_URI is not set (make bench starts the local Neo4j)"
     if area.needs == "handbook data" and not (SHARED_DATA / "fraud_handbook").exists():
         return f"{SHARED_DATA / 'fraud_handbook'} is absent"
+    if area.needs == "xfraud data" and not (SHARED_DATA / "xfraud_ebay").exists():
+        return f"{SHARED_DATA / 'xfraud_ebay'} is absent"
     return None
 
 

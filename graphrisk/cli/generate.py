@@ -7,6 +7,7 @@ import time
 
 from graphrisk.cli.options import whole_number
 from graphrisk.synth import WorldConfig, generate_world
+from graphrisk.synth.config import PRESETS
 
 __all__ = ["add_parser", "run"]
 
@@ -22,13 +23,19 @@ def add_parser(commands) -> None:
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
     parser.add_argument("--users", type=whole_number(100), default=10_000, metavar="N", help="number of accounts (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: %(default)s)")
-    parser.add_argument("--config", metavar="FILE", help="JSON file with generator settings (see WorldConfig)")
+    parser.add_argument("--regime", choices=list(PRESETS), default="default",
+                        help="named generator settings: p2p is a peer-to-peer payments network (transfers between "
+                        "friends, few merchants, 0.7%% fraud, a third of it solo, late and partial chargeback labels) "
+                        "(default: %(default)s)")
+    parser.add_argument("--config", metavar="FILE",
+                        help="JSON file with generator settings (see WorldConfig); they replace the regime's")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``graphrisk generate``."""
-    config = WorldConfig.from_file(args.config) if args.config else WorldConfig()
+    regime = WorldConfig.preset(args.regime)
+    config = WorldConfig.from_file(args.config, base=regime) if args.config else regime
     started = time.perf_counter()
     world = generate_world(args.users, seed=args.seed, config=config)
     paths = world.write(args.out)

@@ -89,6 +89,16 @@ def hide_fraud_labels(labels: pd.Series, share: float, *, seed: int = 0) -> pd.S
     return out
 
 
+def _user_series(values: pd.Series, name: str) -> pd.Series:
+    """``values`` (``user_id -> value``) indexed by user ids as strings; checked."""
+    if not isinstance(values, pd.Series):
+        raise TypeError(f"{name} must be a pandas Series (user_id -> value), got {type(values).__name__}")
+    values = values.set_axis(values.index.astype(str))
+    if values.index.has_duplicates:
+        raise ValueError(f"{name} has duplicated user ids; give one value per user")
+    return values
+
+
 def _first_seen(graph: TransactionGraph) -> pd.Series:
     edges = pd.concat([graph.paid[["src", "first_seen"]], graph.sent[["src", "first_seen"]],
                        graph.used[["src", "first_seen"]]])
@@ -106,6 +116,8 @@ def compare_systems(
     detector_options: dict | None = None,
     device: str = "auto",
     progress: Callable[[str], None] | None = None,
+    train_labels: pd.Series | None = None,
+    groups: pd.Series | None = None,
 ) -> Comparison:
     """Train the detector and the baselines on the same users, score the same test users.
 
@@ -122,7 +134,8 @@ def compare_systems(
     test_size
         Share of groups (ring split) or users (temporal split) held out.
     missing_label_share
-        Share of training fraudsters whose label is hidden (set to 0), as in practice.
+        Share of training fraudsters whose label is hidden (set to 0), as in practice;
+        ignored when ``train_labels`` are given.
     seed
         Seed of the split, the hidden labels and every model.
     detector_options
@@ -131,6 +144,17 @@ def compare_systems(
         Where the detector trains (``auto``: CUDA when present).
     progress
         Called with the name of each stage as it starts.
+    train_labels
+        ``user_id -> 0/1``: what the systems learn from, instead of ``truth`` with a
+        ``missing_label_share`` hidden (for example chargeback labels, late and partial).
+        Training users missing from it count as 0. Test users are still evaluated on
+        ``truth``. The detector then gets no ring ids: its validation groups are connected
+        users, as on real labels that carry none.
+    groups
+        ``user_id -> group id`` for the split (every user of a group on one side; empty
+        or missing: a group of one), instead of the ring ids of ``truth``; ring recall
+        still counts the rings of ``truth``. The detector's validation keeps these groups
+        whole too.
 
     Returns
     -------
@@ -153,14 +177,25 @@ def compare_systems(
     table = truth.assign(user_id=truth["user_id"].astype(str)).drop_duplicates("user_id").set_index("user_id")
     is_fraud = table["is_fraud"].astype(int)
     rings = table["ring_id"].astype("string").fillna("") if "ring_id" in table else pd.Series("", index=table.index)
+    together = rings if groups is None else _user_series(groups, "groups").reindex(table.index).astype(
+        "string").fillna("")
     if split == "ring":
-        train, test = ring_aware_split(table.reset_index().assign(ring_id=rings.to_numpy()), test_size=test_size,
+        train, test = ring_aware_split(table.reset_index().assign(ring_id=together.to_numpy()), test_size=test_size,
                                        seed=seed)
     else:
         first = _first_seen(graph).reindex(table.index)
-        train, test = temporal_split(first.dropna(), test_size=test_size, groups=rings.where(rings != ""))
-    train_labels = hide_fraud_labels(is_fraud.loc[train], missing_label_share, seed=seed)
-    if is_fraud.loc[test].nunique() < 2 or train_labels.nunique() < 2:
+        train, test = temporal_split(first.dropna(), test_size=test_size, groups=together.where(together != ""))
+    if train_labels is None:
+        learned = hide_fraud_labels(is_fraud.loc[train], missing_label_share, seed=seed)
+        fit_labels = learned.rename_axis("user_id").reset_index(name="is_fraud").assign(
+            ring_id=together.reindex(train).to_numpy())
+    else:
+        given = _user_series(train_labels, "train_labels").reindex(train).fillna(0)
+        if not given.isin([0, 1]).all():
+            raise ValueError(f"train_labels must hold only 0/1, got {sorted(pd.unique(given))[:5]}")
+        learned = given.astype(int)
+        fit_labels = learned.rename_axis("user_id").reset_index(name="is_fraud")
+    if is_fraud.loc[test].nunique() < 2 or learned.nunique() < 2:
         raise InputError("each side of the split needs fraud and legitimate users: use a larger graph or test_size")
 
     stage = progress or (lambda name: None)
@@ -173,15 +208,14 @@ def compare_systems(
 
     stage("graphrisk_gnn")
     started = time.perf_counter()
-    detector.fit(graph, train_labels.rename_axis("user_id").reset_index(name="is_fraud").assign(
-        ring_id=rings.reindex(train).to_numpy()), inputs=inputs)
+    detector.fit(graph, fit_labels, inputs=inputs)
     risk = pd.Series(detector.predict_proba(graph, inputs=inputs)[:, 1], index=graph.users["user_id"].astype(str))
     seconds = {DETECTOR: time.perf_counter() - started + feature_seconds}
     scores = {DETECTOR: risk.reindex(test)}
 
     stage("baselines")
     started = time.perf_counter()
-    peers = baseline_scores(graph, graph.transactions, graph.users, train_labels, train, test, seed=seed,
+    peers = baseline_scores(graph, graph.transactions, graph.users, learned, train, test, seed=seed,
                             graph_features=inputs["user"])
     scores.update(peers)
     for name in BASELINES:
@@ -198,9 +232,13 @@ def compare_systems(
     metrics["seconds"] = pd.Series(seconds)
     metrics.index.name = "system"
     details = {
-        "split": split, "test_size": test_size, "seed": seed, "missing_label_share": missing_label_share,
+        "split": split, "test_size": test_size, "seed": seed,
+        "missing_label_share": missing_label_share if train_labels is None else None,
+        "train_labels": "truth, some fraud hidden" if train_labels is None else "given",
+        "split_groups": "ring ids" if groups is None else "given",
         "train_users": int(len(train)), "test_users": int(len(test)),
-        "train_fraud_labelled": int(train_labels.sum()), "test_fraud": int(truth_test.sum()),
+        "train_fraud_labelled": int(learned.sum()), "train_fraud": int(is_fraud.loc[train].sum()),
+        "test_fraud": int(truth_test.sum()),
         "test_rings": int(rings_test[rings_test != ""].nunique()),
         "detector_validation": detector.validation_, "threshold": detector.threshold_,
         "feature_seconds": feature_seconds,

@@ -6,7 +6,16 @@ import numpy as np
 import pandas as pd
 
 from graphrisk.synth.config import WorldConfig
-from graphrisk.synth.legit import MerchantSampler, hard_negatives, identity_links, legit_transactions, make_households
+from graphrisk.synth.friends import friend_transfers
+from graphrisk.synth.labels import chargeback_labels
+from graphrisk.synth.legit import (
+    MerchantSampler,
+    family_cards,
+    hard_negatives,
+    identity_links,
+    legit_transactions,
+    make_households,
+)
 from graphrisk.synth.population import DAY, make_population
 from graphrisk.synth.rings import assign_rings, plant_rings
 from graphrisk.synth.tables import LinkParts, TransactionParts
@@ -37,7 +46,8 @@ def generate_world(n_users: int = 10_000, *, seed: int = 0, config: WorldConfig 
         Seed of every random choice.
     config
         Knobs (fraud share, ring sizes and mix, camouflage, missing labels...); the
-        default is a hard world.
+        default is a hard world. ``WorldConfig.preset("p2p")`` is the regime of a real
+        peer-to-peer payments sample (see :data:`graphrisk.synth.config.PRESETS`).
 
     Returns
     -------
@@ -74,6 +84,8 @@ def generate_world(n_users: int = 10_000, *, seed: int = 0, config: WorldConfig 
     sampler = MerchantSampler(population, config.local_share)
     legit_transactions(population, config, scale_of, household_device_of, sampler, parts, rng)
     hard_negatives(population, config, honest, household_of, sampler, parts, rng)
+    friend_transfers(population, config, scale_of, family_cards(population, household_of, config.family_card_share, rng),
+                     parts, rng)
     identity_links(population, household_of, household_device_of, links)
 
     start = np.datetime64(config.start, "s")
@@ -125,12 +137,12 @@ def generate_world(n_users: int = 10_000, *, seed: int = 0, config: WorldConfig 
             "age": rng.integers(18, 80, size=n_users),
         }
     )
-    ring_ids = np.where(rings.fraud, _ids("R", np.maximum(rings.ring_of, 0), 4), "")
+    ring_ids = np.where(rings.fraud & ~rings.solo, _ids("R", np.maximum(rings.ring_of, 0), 4), "")
     ring_types = np.array(rings.types + [""], dtype=object)[np.where(rings.fraud, rings.ring_of, len(rings.types))]
     labels = pd.DataFrame(
         {"user_id": user_frame["user_id"], "is_fraud": rings.fraud.astype(np.int8), "ring_id": ring_ids, "ring_type": ring_types}
     )
-    known = rings.fraud & (rng.random(n_users) >= config.missing_label_share)
+    known = chargeback_labels(rings.fraud, tx, config, rng)
     known_labels = pd.DataFrame({"user_id": user_frame["user_id"], "is_fraud": known.astype(np.int8)})
     return World(
         transactions=transactions,

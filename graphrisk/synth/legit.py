@@ -2,7 +2,8 @@
 
 Hard negatives (honest structures that look like fraud to a naive rule):
 
-* households: two to four people sharing a family device and an address;
+* households: two to four people sharing a family device and an address (and, for a
+  ``family_card_share`` of them, a family card that funds their transfers);
 * kiosks and work terminals: one device used by dozens of unrelated honest users;
 * local events: many neighbours paying one small merchant within two days (looks like lockstep);
 * heavy users: a few percent of users transact many times more, with larger amounts;
@@ -17,7 +18,7 @@ from graphrisk.synth.config import WorldConfig
 from graphrisk.synth.population import DAY, Population
 from graphrisk.synth.tables import LinkParts, TransactionParts
 
-__all__ = ["MerchantSampler", "make_households", "legit_transactions", "hard_negatives", "identity_links"]
+__all__ = ["MerchantSampler", "make_households", "family_cards", "legit_transactions", "hard_negatives", "identity_links"]
 
 
 class MerchantSampler:
@@ -54,6 +55,22 @@ def make_households(population: Population, honest: np.ndarray, share: float, rn
         household_of[candidates[position : position + size]] = number
         position, number = position + size, number + 1
     return household_of
+
+
+def family_cards(population: Population, household_of: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarray:
+    """A new card shared by the members of each of a ``share`` of the households (-1 for everyone else).
+
+    Draws nothing when ``share`` is 0, so worlds without family cards stay as they were.
+    """
+    card_of = np.full(population.n_users, -1, dtype=np.int64)
+    if share <= 0 or not (household_of >= 0).any():
+        return card_of
+    chosen = rng.random(int(household_of.max()) + 1) < share
+    cards = np.full(len(chosen), -1, dtype=np.int64)
+    cards[chosen] = population.add_cards(int(chosen.sum()))
+    in_household = household_of >= 0
+    card_of[in_household] = cards[household_of[in_household]]
+    return card_of
 
 
 def legit_transactions(
@@ -145,7 +162,8 @@ def hard_negatives(
     senders, receivers = np.repeat(senders[keep], repeats), np.repeat(receivers[keep], repeats)
     seconds = rng.integers(0, period, size=len(senders))
     amounts = rng.lognormal(5.0, 1.0, size=len(senders))
-    parts.add(senders, seconds, amounts, device=population.own_device(senders, rng), counterparty=receivers)
+    parts.add(senders, seconds, amounts, device=population.own_device(senders, rng),
+              card=population.funding_card(senders, rng), counterparty=receivers)
 
 
 def identity_links(

@@ -38,6 +38,7 @@ class Population:
     n_extra_identities: int = 0
     fixed_device_of: np.ndarray | None = None  # device used for all activity (farm accounts), -1: none
     fixed_card_of: np.ndarray | None = None
+    transfer_cards: bool = False  # transfers carry the sender's funding card
 
     def __post_init__(self) -> None:
         if self.fixed_device_of is None:
@@ -92,6 +93,11 @@ class Population:
         fixed = self.fixed_card_of[users]
         return np.where(fixed >= 0, fixed, own)
 
+    def funding_card(self, users: np.ndarray, rng: np.random.Generator) -> np.ndarray | int:
+        """The card each sender's transfer is funded from: :meth:`own_card` when transfers carry
+        cards, else ``-1`` (no card, and no random draw)."""
+        return self.own_card(users, rng) if self.transfer_cards else -1
+
 
 def make_population(n_users: int, config: WorldConfig, rng: np.random.Generator) -> Population:
     """Users in regional clusters, accounts opened over time, power-law merchant popularity."""
@@ -129,4 +135,5 @@ def make_population(n_users: int, config: WorldConfig, rng: np.random.Generator)
         merchant_sigma=merchant_sigma,
         n_devices=int(device_count_of.sum()),
         n_cards=int(card_count_of.sum()),
+        transfer_cards=config.transfer_cards,
     )

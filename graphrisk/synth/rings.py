@@ -14,6 +14,15 @@
 * **mule_network**: person-to-person transfers along chains of mule accounts, often
   closing a cycle, in repeated waves: the fan-out/chain/cycle typologies of AMLSim
   (Weber et al., "Scalable Graph Learning for Anti-Money Laundering", 2018).
+* **cash_out**: feeder accounts, operated from a farm of shared devices and stolen cards
+  (from 30% to 90% of their transfers, by ring; a stolen card for about three feeders),
+  send money in waves to one or a few cash-out accounts (AMLSim's fan-in), which also
+  collect payments from scam victims (honest senders): the peer-to-peer regime's ring.
+  Half of the rings use accounts opened for the job within days, half recruited old ones.
+
+Fraudsters who act alone (``solo_fraud_share``) are planted by :mod:`graphrisk.synth.solo`
+as rings of one whose type is in :data:`~graphrisk.synth.config.SOLO_TYPES`; they come last,
+so the rings keep their numbers.
 
 Every ring also keeps normal-looking activity (*camouflage*: CARE-GNN, Dou et al.,
 CIKM 2020; FRAUDAR's camouflage edges, Hooi et al., KDD 2016): the generator lowers
@@ -26,8 +35,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graphrisk.synth.config import RING_TYPES, WorldConfig
+from graphrisk.synth.config import RING_TYPES, SOLO_TYPES, WorldConfig
 from graphrisk.synth.population import DAY, Population
+from graphrisk.synth.solo import SOLO_PLANTERS
 from graphrisk.synth.tables import LinkParts, TransactionParts
 
 __all__ = ["Rings", "assign_rings", "plant_rings"]
@@ -37,7 +47,10 @@ HOUR = 3_600
 
 @dataclass
 class Rings:
-    """Ring membership: ``ring_of[user]`` (-1 for honest users) and each ring's type."""
+    """Ring membership: ``ring_of[user]`` (-1 for honest users) and each ring's type.
+
+    A fraudster who acts alone is a ring of one whose type is in :data:`SOLO_TYPES`.
+    """
 
     ring_of: np.ndarray
     types: list[str]
@@ -47,10 +60,19 @@ class Rings:
         """Boolean mask of fraudsters."""
         return self.ring_of >= 0
 
+    @property
+    def solo(self) -> np.ndarray:
+        """Boolean mask of the fraudsters who act alone."""
+        alone = np.array([t in SOLO_TYPES for t in self.types] + [False])
+        return alone[np.where(self.ring_of >= 0, self.ring_of, len(self.types))]
+
 
 def assign_rings(n_users: int, config: WorldConfig, rng: np.random.Generator) -> Rings:
-    """Draw ring sizes and types until ``fraud_share`` of users are in rings."""
+    """Draw ring sizes and types until ``fraud_share`` of users are fraudsters, ``solo_fraud_share``
+    of them alone (rings of one, numbered after the rings)."""
     target = int(round(config.fraud_share * n_users))
+    solo = int(round(config.solo_fraud_share * target))
+    target -= solo
     names = [t for t in RING_TYPES if config.ring_mix.get(t, 0) > 0]
     weights = np.array([config.ring_mix[t] for t in names], dtype=float)
     sizes: list[int] = []
@@ -65,6 +87,11 @@ def assign_rings(n_users: int, config: WorldConfig, rng: np.random.Generator) ->
     members = rng.permutation(n_users)[: sum(sizes)]
     ring_of[members] = np.repeat(np.arange(len(sizes)), sizes)
     types = [str(t) for t in rng.choice(names, size=len(sizes), p=weights / weights.sum())]
+    if solo:  # drawn only when asked for, so that worlds without solo fraud stay as they were
+        honest = np.flatnonzero(ring_of < 0)
+        alone = rng.choice(honest, size=min(solo, len(honest)), replace=False)
+        ring_of[alone] = len(types) + np.arange(len(alone))
+        types += [str(t) for t in rng.choice(SOLO_TYPES, size=len(alone))]
     return Rings(ring_of=ring_of, types=types)
 
 
@@ -162,7 +189,36 @@ def _mule_network(ring, members, population, parts, links, scale_of, rng) -> Non
         seconds = start + np.cumsum(rng.integers(10 * 60, 6 * HOUR, size=len(senders)))
         amounts = amount * 0.97**hops
         parts.add(senders, seconds, amounts, device=population.own_device(senders, rng),
-                  counterparty=receivers, fraud=True)
+                  card=population.funding_card(senders, rng), counterparty=receivers, fraud=True)
+
+
+def _cash_out(ring, members, population, parts, links, scale_of, rng) -> None:
+    period = population.period_seconds
+    members = rng.permutation(members)
+    collectors, feeders = members[: max(1, len(members) // 5)], members[max(1, len(members) // 5):]
+    devices = population.add_devices(int(rng.integers(1, 3)))
+    cards = population.add_cards(len(feeders) // 3 + int(rng.integers(1, 3)))  # stolen cards, a few feeders each
+    careful = rng.uniform(0.3, 0.9)  # share of the feeders' transfers made from the farm
+    if rng.random() < 0.5:  # accounts opened for the job within days of each other
+        population.opened_of[feeders] = int(rng.integers(-60 * DAY, period - 20 * DAY)) + rng.integers(
+            0, 5 * DAY, size=len(feeders))
+    begin = int(np.clip(population.opened_of[feeders].max(), 0, period - 3 * DAY))
+    for _ in range(int(rng.integers(1, 5))):
+        start = int(rng.integers(begin, period - 2 * DAY))
+        users = np.repeat(feeders, rng.integers(1, 4, size=len(feeders)))
+        seconds = start + rng.integers(0, 2 * DAY, size=len(users))
+        farm = rng.random(len(users)) < careful  # the rest from the feeder's own phone and card
+        device = np.where(farm, rng.choice(devices, size=len(users)), population.own_device(users, rng))
+        card = np.where(farm, rng.choice(cards, size=len(users)), population.own_card(users, rng)) \
+            if population.transfer_cards else -1
+        parts.add(users, seconds, rng.lognormal(5.0, 0.7, size=len(users)), device=device, card=card,
+                  counterparty=rng.choice(collectors, size=len(users)), fraud=True)
+        # scam victims (honest senders, not fraud themselves) pay the cash-out accounts too
+        victims = rng.integers(0, population.n_users, size=int(rng.poisson(len(members) / 2)))
+        parts.add(victims, start + rng.integers(0, 2 * DAY, size=len(victims)), rng.lognormal(4.5, 0.8, size=len(victims)),
+                  device=population.own_device(victims, rng), card=population.funding_card(victims, rng),
+                  counterparty=rng.choice(collectors, size=len(victims)))
+    links.add(feeders, "device", rng.choice(devices, size=len(feeders)), np.maximum(population.opened_of[feeders], 0))
 
 
 _PLANTERS = {
@@ -170,4 +226,6 @@ _PLANTERS = {
     "merchant_collusion": _merchant_collusion,
     "bust_out": _bust_out,
     "mule_network": _mule_network,
+    "cash_out": _cash_out,
+    **SOLO_PLANTERS,
 }

@@ -24,10 +24,12 @@ class World:
     transactions, links, users
         Canonical input (see :mod:`graphrisk.io.schema`).
     labels
-        Ground truth for every user: ``user_id, is_fraud, ring_id, ring_type``.
+        Ground truth for every user: ``user_id, is_fraud, ring_id, ring_type`` (``ring_id``
+        empty for honest users and for fraudsters who act alone, whose ``ring_type`` is
+        their kind of fraud). For evaluation and splits only.
     known_labels
         What a fraud team would know: ``user_id, is_fraud`` with a share of fraudsters
-        missing (labelled 0), as labels are in practice.
+        missing (labelled 0), as labels are in practice: no ring ids.
     settings
         The generator settings and seed, written beside the tables.
     """
@@ -63,9 +65,12 @@ class World:
 
     def summary(self) -> str:
         """One line of counts."""
-        fraud = int(self.labels["is_fraud"].sum())
-        rings = self.labels["ring_id"].nunique(dropna=True)
+        fraud = self.labels["is_fraud"].astype(bool)
+        ring_ids = self.labels["ring_id"].astype("string").fillna("")
+        rings = ring_ids[ring_ids != ""].nunique()
+        solo = int((fraud & (ring_ids == "")).sum())
         return (
             f"{len(self.transactions):,} transactions, {len(self.users):,} users "
-            f"({fraud:,} fraudsters in {rings:,} rings), {len(self.links):,} links"
+            f"({int(fraud.sum()):,} fraudsters in {rings:,} rings" + (f", {solo:,} of them alone" if solo else "")
+            + f"), {len(self.links):,} links"
         )
