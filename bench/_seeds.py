@@ -21,6 +21,11 @@ PLOTS = Path(__file__).resolve().parent / "plots"
 #: Metrics kept per system and seed (``ring_recall_flagged``: the detector's own flags only).
 COLUMNS = ("auc_pr", "auc_roc", "precision_at_k", "ring_recall", "ring_recall_flagged", "seconds")
 
+#: The detector's heads on the same split (issue 19: the stacked head is the default only where it wins):
+#: name -> RiskDetector options. The first also brings the cold-start row.
+HEAD_VARIANTS: dict[str, dict] = {"graphrisk_gnn": {"head": "gnn"}, "graphrisk_stacked": {"head": "stacked"},
+                                  "graphrisk_auto": {"head": "auto"}}
+
 
 def seed_options(parser: argparse.ArgumentParser, seeds: str) -> None:
     """Add ``--seeds`` (default ``seeds``), ``--plots`` and ``--json``: the options every such area takes."""
@@ -86,7 +91,7 @@ def compare_over_seeds(
     """
     from graphrisk.errors import InputError
     from graphrisk.evaluate import plot_pr_curves, plot_score_distributions
-    from graphrisk.evaluate.compare import DETECTOR, compare_systems
+    from graphrisk.evaluate.compare import DETECTOR, UNSUPERVISED, compare_systems
 
     rows, splits, failed, ratios, written = [], [], {}, {name: [] for name in variants}, []
     best_of = {name: [] for name in variants}
@@ -96,7 +101,8 @@ def compare_over_seeds(
         scores, own = {}, {}
         try:
             for name, detector_options in variants.items():
-                result = compare_systems(graph, seed=seed, detector_options=detector_options, **options)
+                result = compare_systems(graph, seed=seed, detector_options=detector_options,
+                                         unsupervised=name == next(iter(variants)), **options)
                 rows.append(_row(result.metrics, DETECTOR, name, seed))
                 scores[name], own[name] = result.scores[DETECTOR], rows[-1]["auc_pr"]
                 if name == next(iter(variants)):
@@ -105,8 +111,9 @@ def compare_over_seeds(
             failed[str(seed)] = str(e)
             print(f"seed {seed}: no comparison ({e})", flush=True)
             continue
-        baselines = [_row(first.metrics, system, system, seed) for system in first.metrics.index if system != DETECTOR]
-        rows += baselines
+        baselines = [_row(first.metrics, system, system, seed) for system in first.metrics.index
+                     if system not in (DETECTOR, UNSUPERVISED)]
+        rows += baselines + [_row(first.metrics, UNSUPERVISED, UNSUPERVISED, seed)]  # graphrisk's own, no labels
         best = max(baselines, key=lambda r: r["auc_pr"])
         for name in variants:
             ratios[name].append(own[name] / best["auc_pr"] if best["auc_pr"] else None)

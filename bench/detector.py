@@ -36,12 +36,12 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def quality(seeds: list[int], users: int, convs: list[str], plots: Path = PLOTS) -> dict:
+def quality(seeds: list[int], users: int, convs: list[str], plots: Path = PLOTS, heads: tuple[str, ...] = ()) -> dict:
     import pandas as pd
 
     from graphrisk import build_graph
     from graphrisk.evaluate import plot_pr_curves, plot_score_distributions
-    from graphrisk.evaluate.compare import compare_systems
+    from graphrisk.evaluate.compare import UNSUPERVISED, compare_systems
     from graphrisk.synth import generate_world
 
     tables, details = [], []
@@ -50,14 +50,17 @@ def quality(seeds: list[int], users: int, convs: list[str], plots: Path = PLOTS)
         graph = build_graph(world.transactions, world.links, world.users)[0]
         columns = ["auc_pr", "auc_roc", "precision_at_k", "ring_recall", "ring_recall_flagged", "seconds"]
         rows, scores = [], {}
-        for conv in convs:  # same seed, so the same split and hidden labels for every architecture
+        # same seed, so the same split and hidden labels for every architecture and head
+        variants = [(conv, "gnn", f"graphrisk_gnn_{conv}") for conv in convs]
+        variants += [(convs[0], head, f"graphrisk_gnn_{convs[0]}_{head}") for head in heads]
+        for conv, head, name in variants:
             result = compare_systems(graph, world.labels, seed=seed, missing_label_share=0.15,
-                                     detector_options={"conv": conv})
+                                     detector_options={"conv": conv, "head": head}, unsupervised=not rows)
             metrics = result.metrics.reindex(columns=columns)
-            rows.append(metrics.loc[["graphrisk_gnn"]].rename(index={"graphrisk_gnn": f"graphrisk_gnn_{conv}"}))
-            scores[f"graphrisk_gnn_{conv}"] = result.scores["graphrisk_gnn"]
-            if conv == convs[0]:
+            if not rows:
                 first, baselines = result, metrics.drop(index="graphrisk_gnn")
+            rows.append(metrics.loc[["graphrisk_gnn"]].rename(index={"graphrisk_gnn": name}))
+            scores[name] = result.scores["graphrisk_gnn"]
         result = first
         scores.update({name: result.scores[name] for name in baselines.index})
         table = pd.concat([*rows, baselines])
@@ -76,14 +79,14 @@ def quality(seeds: list[int], users: int, convs: list[str], plots: Path = PLOTS)
     every = pd.concat(tables)
     mean = every.groupby(level=0).mean(numeric_only=True).drop(columns="seed")
     mean = mean.loc[[s for s in every.index.unique()]]
-    gnn = [f"graphrisk_gnn_{conv}" for conv in convs]
-    best_baseline = mean.drop(index=gnn)["auc_pr"].max()
+    gnn = [name for name in mean.index if name.startswith("graphrisk_gnn")]
+    best_baseline = mean.drop(index=[*gnn, UNSUPERVISED], errors="ignore")["auc_pr"].max()
     print(f"\nmean over seeds {seeds} (commit {commit()}):")
     print(mean.round(3).to_string())
     for name in gnn:
         print(f"{name} AUC-PR minus best baseline: {mean.loc[name, 'auc_pr'] - best_baseline:+.3f} "
               f"(ratio {mean.loc[name, 'auc_pr'] / best_baseline:.2f}x)")
-    return {"users": users, "seeds": seeds, "convs": convs, "splits": details,
+    return {"users": users, "seeds": seeds, "convs": convs, "heads": list(heads), "splits": details,
             "per_seed": every.reset_index(names="system").to_dict(orient="records"),
             "mean": mean.to_dict(orient="index"),
             "plots": ["plots/detector_pr_curves.png", "plots/detector_score_distributions.png"]}
@@ -156,6 +159,7 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--users", type=int, default=10_000, help="world size of the quality runs")
     parser.add_argument("--convs", default="sage,gat", help="GNN relation operators to compare")
+    parser.add_argument("--heads", default="", help="heads also tried on the first operator, e.g. stacked,auto")
     parser.add_argument("--cost-users", type=int, default=100_000)
     parser.add_argument("--cost-convs", default=None, help="operators timed by --cost (default: --convs)")
     parser.add_argument("--plots", type=Path, default=PLOTS, help="folder of the PNG plots (default: bench/plots)")
@@ -166,7 +170,8 @@ def main() -> None:
         args.quality = args.cost = True
     results: dict = {}
     if args.quality:
-        results["quality"] = quality([int(s) for s in args.seeds.split(",")], args.users, args.convs.split(","), args.plots)
+        results["quality"] = quality([int(s) for s in args.seeds.split(",")], args.users, args.convs.split(","), args.plots,
+                                     tuple(h for h in args.heads.split(",") if h))
     if args.cost:
         results["cost"] = [cost(args.cost_users, conv) for conv in (args.cost_convs or args.convs).split(",")]
     write_json(args.json, results)

@@ -32,7 +32,12 @@ SYSTEM_NAMES = {
     "graph_features_gb": "graph features + gradient boosting",
     "neighbour_gb": "neighbour-aggregate GB (RF-Graph / XGBGraph, GADBench)",
     "tabular_gb": "tabular gradient boosting",
-    "graphrisk_gnn": "graphrisk GNN (default settings)",
+    "graphrisk_gnn": "graphrisk GNN, its own head",
+    "graphrisk_stacked": "graphrisk GNN + stacked head (LightGBM on its embeddings)",
+    "graphrisk_auto": "graphrisk GNN, head chosen on validation (auto)",
+    "graphrisk_gnn_sage_stacked": "graphrisk GNN, GraphSAGE + stacked head",
+    "graphrisk_gnn_sage_auto": "graphrisk GNN, GraphSAGE, head chosen on validation (auto)",
+    "graphrisk_unsupervised": "graphrisk cold start (no labels: shared identifiers, synchrony, outliers)",
 }
 
 
@@ -158,7 +163,7 @@ def _detector_quality(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
             "" if m.get(c) is None or m.get(c) != m.get(c) else (f"{m[c]:.1f}" if c == "seconds" else f"{m[c]:.3f}")
             for c in columns])
     gnn = {s: m for s, m in a["mean"].items() if s.startswith("graphrisk_gnn")}
-    baselines = {s: m for s, m in a["mean"].items() if s not in gnn}
+    baselines = {s: m for s, m in a["mean"].items() if s not in gnn and s != "graphrisk_unsupervised"}  # peers only
     best_name = max(baselines, key=lambda s: baselines[s]["auc_pr"])
     best = baselines[best_name]["auc_pr"]
     splits = "; ".join(f"seed {d['seed']}: {d['test_users']} test users, {d['test_fraud']} fraud in {d['test_rings']} rings"

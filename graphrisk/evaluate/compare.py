@@ -18,10 +18,12 @@ from graphrisk.graph.transaction_graph import TransactionGraph
 from graphrisk.io.writers import writable, write_table
 from graphrisk.model.splits import SPLITS, ring_aware_split, temporal_split
 
-__all__ = ["compare_systems", "Comparison", "SPLITS", "hide_fraud_labels"]
+__all__ = ["compare_systems", "Comparison", "SPLITS", "hide_fraud_labels", "DETECTOR", "UNSUPERVISED"]
 
 #: Name of the graphrisk detector in the result tables.
 DETECTOR = "graphrisk_gnn"
+#: Name of the cold-start scorer (:mod:`graphrisk.unsupervised`, no labels), when asked for.
+UNSUPERVISED = "graphrisk_unsupervised"
 
 
 @dataclass
@@ -118,6 +120,7 @@ def compare_systems(
     progress: Callable[[str], None] | None = None,
     train_labels: pd.Series | None = None,
     groups: pd.Series | None = None,
+    unsupervised: bool = False,
 ) -> Comparison:
     """Train the detector and the baselines on the same users, score the same test users.
 
@@ -155,6 +158,10 @@ def compare_systems(
         or missing: a group of one), instead of the ring ids of ``truth``; ring recall
         still counts the rings of ``truth``. The detector's validation keeps these groups
         whole too.
+    unsupervised
+        Also score the test users with the cold-start scorer, which reads no label (a row
+        named :data:`UNSUPERVISED`, with its ring recall at its own flags: the riskiest 1% of
+        every user); it is graphrisk's own, not a peer.
 
     Returns
     -------
@@ -221,8 +228,23 @@ def compare_systems(
     for name in BASELINES:
         seconds[name] = (time.perf_counter() - started) / len(BASELINES)
 
+    cold_flags = None
+    if unsupervised:
+        from graphrisk.unsupervised import ColdStartScorer
+
+        stage(UNSUPERVISED)
+        started = time.perf_counter()
+        cold = ColdStartScorer(seed=seed).fit_score_users(graph, inputs=inputs, reasons=0).scores  # no label read
+        cold = cold.assign(user_id=cold["user_id"].astype(str)).set_index("user_id").reindex(test)
+        scores[UNSUPERVISED], cold_flags = cold["risk_score"], cold["flagged"].fillna(False).astype(bool)
+        seconds[UNSUPERVISED] = time.perf_counter() - started
+
     truth_test, rings_test = is_fraud.loc[test], rings.loc[test]
     rows = {name: detection_metrics(truth_test, s, rings=rings_test) for name, s in scores.items()}
+    if cold_flags is not None:
+        cold_own = detection_metrics(truth_test, scores[UNSUPERVISED], rings=rings_test, flagged=cold_flags)
+        rows[UNSUPERVISED]["ring_recall_flagged"] = cold_own["ring_recall"]
+        rows[UNSUPERVISED]["flagged"] = cold_own.get("n_flagged", np.nan)
     test_risk = risk.reindex(test)
     own = detection_metrics(truth_test, test_risk, rings=rings_test,
                             flagged=pd.Series(detector.flags(test_risk.to_numpy()), index=test_risk.index))

@@ -75,3 +75,22 @@ def test_bad_labels_and_groups_are_refused(world):
         _run(world, graph, groups={"U0000001": "a"})
     with pytest.raises(ValueError, match="train_labels has duplicated user ids"):
         _run(world, graph, train_labels=pd.Series([0, 1], index=[users[0], users[0]]))
+
+
+def test_the_cold_start_row_reads_no_label_and_is_no_peer(world):
+    """``unsupervised=True`` adds graphrisk's label-free scorer, with its own flags' ring recall."""
+    from graphrisk.evaluate.baselines import BASELINES
+    from graphrisk.evaluate.compare import DETECTOR, UNSUPERVISED
+
+    world, graph = world
+    with_truth = _run(world, graph, unsupervised=True)
+    assert list(with_truth.metrics.index) == [DETECTOR, *BASELINES, UNSUPERVISED]
+    row = with_truth.metrics.loc[UNSUPERVISED]
+    assert 0 < row["auc_pr"] <= 1 and 0 <= row["ring_recall_flagged"] <= 1
+    assert 0 <= row["flagged"] <= round(0.01 * len(world.labels))  # its flags: the riskiest 1% of every user
+    # no label reaches it: learning from nothing but zeros elsewhere leaves its scores unchanged
+    nothing = pd.Series(0, index=world.labels["user_id"])
+    nothing.iloc[:5] = 1  # the split needs both classes on the training side
+    with_none = _run(world, graph, unsupervised=True, train_labels=nothing)
+    pd.testing.assert_series_equal(with_truth.scores[UNSUPERVISED], with_none.scores[UNSUPERVISED])
+    assert UNSUPERVISED not in _run(world, graph).metrics.index  # off unless asked
