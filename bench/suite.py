@@ -94,7 +94,7 @@ AREAS = (
          smoke=("--users", "600", "--share", "0.5")),
     Area("sampled_training", "sampled_training.py", ("--users", "10000", "--seeds", "0,1,2"),
          smoke=("--users", "600", "--seeds", "0", "--epochs", "3")),
-    Area("real_regime", "real_regime.py", ("--users", "30000", "--seeds", "0,1,2"),
+    Area("real_regime", "real_regime.py", ("--users", "20000", "--seeds", "0,1,2"),
          smoke=("--users", "3000", "--seeds", "0"), writes_plots=True),
     Area("xfraud", "xfraud.py", ("--seeds", "0,1,2,3,4"), smoke=("--seeds", "0"), needs="xfraud data",
          writes_plots=True),
