@@ -63,7 +63,7 @@ def test_the_regime_page_sets_the_detector_beside_every_baseline_with_the_spread
     section = page[page.index("## The peer-to-peer regime, generated"):]
     assert "**Generated data**, not the real sample" in section
     # the detector's row: AUC-PR mean ± sample std (min..max) and its ratio to the best baseline, seed by seed
-    assert ("| **graphrisk GNN (default settings)** | 0.250 ± 0.050 (0.200..0.300) | 0.800 ± 0.000 (0.800..0.800) | "
+    assert ("| **graphrisk GNN, its own head** | 0.250 ± 0.050 (0.200..0.300) | 0.800 ± 0.000 (0.800..0.800) | "
             "0.125 ± 0.025 (0.100..0.150) | 0.500 ± 0.000 (0.500..0.500) | 0.250 ± 0.000 (0.250..0.250) | "
             "2.00x ± 0.00 (2.00x..2.00x) |") in section
     for name in ("tabular gradient boosting", "neighbour-aggregate GB", "graph features + gradient boosting"):
@@ -87,7 +87,7 @@ def test_the_xfraud_page_says_it_is_real_data_with_communities_held_out(bench, t
     section = page[page.index("## xFraud, real data"):]
     assert "**Real data**" in section and "41 annotated communities" in section
     assert "no time and no amounts" in section
-    assert "| **graphrisk GNN (default settings)** | 0.250 ± 0.050 (0.200..0.300) |" in section
+    assert "| **graphrisk GNN, its own head** | 0.250 ± 0.050 (0.200..0.300) |" in section
     assert "Seeds without a comparison: 3: each side of the split needs fraud and legitimate users." in section
     assert "xFraud (real): graphrisk_gnn vs best baseline" in str(bench.page._xfraud(area)[1])
 
