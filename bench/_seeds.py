@@ -91,7 +91,7 @@ def compare_over_seeds(
     """
     from graphrisk.errors import InputError
     from graphrisk.evaluate import plot_pr_curves, plot_score_distributions
-    from graphrisk.evaluate.compare import DETECTOR, UNSUPERVISED, compare_systems
+    from graphrisk.evaluate.compare import DETECTOR, OWN_ROWS, compare_systems
 
     rows, splits, failed, ratios, written = [], [], {}, {name: [] for name in variants}, []
     best_of = {name: [] for name in variants}
@@ -112,8 +112,9 @@ def compare_over_seeds(
             print(f"seed {seed}: no comparison ({e})", flush=True)
             continue
         baselines = [_row(first.metrics, system, system, seed) for system in first.metrics.index
-                     if system not in (DETECTOR, UNSUPERVISED)]
-        rows += baselines + [_row(first.metrics, UNSUPERVISED, UNSUPERVISED, seed)]  # graphrisk's own, no labels
+                     if system not in (DETECTOR, *OWN_ROWS)]
+        rows += baselines + [_row(first.metrics, own_row, own_row, seed)  # graphrisk's own: cold start, blend
+                             for own_row in OWN_ROWS if own_row in first.metrics.index]
         best = max(baselines, key=lambda r: r["auc_pr"])
         for name in variants:
             ratios[name].append(own[name] / best["auc_pr"] if best["auc_pr"] else None)

@@ -41,7 +41,7 @@ def quality(seeds: list[int], users: int, convs: list[str], plots: Path = PLOTS,
 
     from graphrisk import build_graph
     from graphrisk.evaluate import plot_pr_curves, plot_score_distributions
-    from graphrisk.evaluate.compare import UNSUPERVISED, compare_systems
+    from graphrisk.evaluate.compare import OWN_ROWS, compare_systems
     from graphrisk.synth import generate_world
 
     tables, details = [], []
@@ -80,7 +80,7 @@ def quality(seeds: list[int], users: int, convs: list[str], plots: Path = PLOTS,
     mean = every.groupby(level=0).mean(numeric_only=True).drop(columns="seed")
     mean = mean.loc[[s for s in every.index.unique()]]
     gnn = [name for name in mean.index if name.startswith("graphrisk_gnn")]
-    best_baseline = mean.drop(index=[*gnn, UNSUPERVISED], errors="ignore")["auc_pr"].max()
+    best_baseline = mean.drop(index=[*gnn, *OWN_ROWS], errors="ignore")["auc_pr"].max()
     print(f"\nmean over seeds {seeds} (commit {commit()}):")
     print(mean.round(3).to_string())
     for name in gnn:

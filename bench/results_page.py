@@ -38,7 +38,10 @@ SYSTEM_NAMES = {
     "graphrisk_gnn_sage_stacked": "graphrisk GNN, GraphSAGE + stacked head",
     "graphrisk_gnn_sage_auto": "graphrisk GNN, GraphSAGE, head chosen on validation (auto)",
     "graphrisk_unsupervised": "graphrisk cold start (no labels: shared identifiers, synchrony, outliers)",
+    "graphrisk_blend": "graphrisk GNN and cold start, percentile ranks averaged",
 }
+#: graphrisk's rows that are not the detector: never a peer (as graphrisk.evaluate.compare.OWN_ROWS).
+OWN_ROWS = ("graphrisk_unsupervised", "graphrisk_blend")
 
 
 def _n(value: float) -> str:
@@ -163,7 +166,7 @@ def _detector_quality(a: dict) -> tuple[list[str], list[tuple[str, float]]]:
             "" if m.get(c) is None or m.get(c) != m.get(c) else (f"{m[c]:.1f}" if c == "seconds" else f"{m[c]:.3f}")
             for c in columns])
     gnn = {s: m for s, m in a["mean"].items() if s.startswith("graphrisk_gnn")}
-    baselines = {s: m for s, m in a["mean"].items() if s not in gnn and s != "graphrisk_unsupervised"}  # peers only
+    baselines = {s: m for s, m in a["mean"].items() if s not in gnn and s not in OWN_ROWS}  # peers only
     best_name = max(baselines, key=lambda s: baselines[s]["auc_pr"])
     best = baselines[best_name]["auc_pr"]
     splits = "; ".join(f"seed {d['seed']}: {d['test_users']} test users, {d['test_fraud']} fraud in {d['test_rings']} rings"

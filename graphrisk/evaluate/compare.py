@@ -18,12 +18,17 @@ from graphrisk.graph.transaction_graph import TransactionGraph
 from graphrisk.io.writers import writable, write_table
 from graphrisk.model.splits import SPLITS, ring_aware_split, temporal_split
 
-__all__ = ["compare_systems", "Comparison", "SPLITS", "hide_fraud_labels", "DETECTOR", "UNSUPERVISED"]
+__all__ = ["compare_systems", "Comparison", "SPLITS", "hide_fraud_labels", "DETECTOR", "UNSUPERVISED", "BLENDED",
+           "OWN_ROWS"]
 
 #: Name of the graphrisk detector in the result tables.
 DETECTOR = "graphrisk_gnn"
 #: Name of the cold-start scorer (:mod:`graphrisk.unsupervised`, no labels), when asked for.
 UNSUPERVISED = "graphrisk_unsupervised"
+#: Name of the detector's and the cold-start scorer's percentile ranks averaged, when the latter is asked for.
+BLENDED = "graphrisk_blend"
+#: graphrisk's own rows beside the detector's: never counted as peers.
+OWN_ROWS = (UNSUPERVISED, BLENDED)
 
 
 @dataclass
@@ -161,7 +166,10 @@ def compare_systems(
     unsupervised
         Also score the test users with the cold-start scorer, which reads no label (a row
         named :data:`UNSUPERVISED`, with its ring recall at its own flags: the riskiest 1% of
-        every user); it is graphrisk's own, not a peer.
+        every user); it is graphrisk's own, not a peer. A second row, :data:`BLENDED`, averages
+        the detector's and the cold-start scorer's percentile ranks among the test users, equal
+        weights, nothing tuned (an experiment: does the label-free evidence add to the
+        detector where labels are scarce?).
 
     Returns
     -------
@@ -238,6 +246,8 @@ def compare_systems(
         cold = cold.assign(user_id=cold["user_id"].astype(str)).set_index("user_id").reindex(test)
         scores[UNSUPERVISED], cold_flags = cold["risk_score"], cold["flagged"].fillna(False).astype(bool)
         seconds[UNSUPERVISED] = time.perf_counter() - started
+        scores[BLENDED] = (scores[DETECTOR].rank(pct=True) + scores[UNSUPERVISED].fillna(0.0).rank(pct=True)) / 2
+        seconds[BLENDED] = seconds[DETECTOR] + seconds[UNSUPERVISED]
 
     truth_test, rings_test = is_fraud.loc[test], rings.loc[test]
     rows = {name: detection_metrics(truth_test, s, rings=rings_test) for name, s in scores.items()}

@@ -80,11 +80,16 @@ def test_bad_labels_and_groups_are_refused(world):
 def test_the_cold_start_row_reads_no_label_and_is_no_peer(world):
     """``unsupervised=True`` adds graphrisk's label-free scorer, with its own flags' ring recall."""
     from graphrisk.evaluate.baselines import BASELINES
-    from graphrisk.evaluate.compare import DETECTOR, UNSUPERVISED
+    from graphrisk.evaluate.compare import BLENDED, DETECTOR, UNSUPERVISED
 
     world, graph = world
     with_truth = _run(world, graph, unsupervised=True)
-    assert list(with_truth.metrics.index) == [DETECTOR, *BASELINES, UNSUPERVISED]
+    assert list(with_truth.metrics.index) == [DETECTOR, *BASELINES, UNSUPERVISED, BLENDED]
+    # the blend: the two systems' percentile ranks among the test users, averaged
+    detector, cold = with_truth.scores[DETECTOR], with_truth.scores[UNSUPERVISED]
+    top_of_both = (detector.rank(pct=True) + cold.rank(pct=True)).idxmax()
+    assert with_truth.scores[BLENDED].idxmax() == top_of_both
+    assert with_truth.scores[BLENDED].between(0, 1).all() and with_truth.scores[BLENDED].index.equals(detector.index)
     row = with_truth.metrics.loc[UNSUPERVISED]
     assert 0 < row["auc_pr"] <= 1 and 0 <= row["ring_recall_flagged"] <= 1
     assert 0 <= row["flagged"] <= round(0.01 * len(world.labels))  # its flags: the riskiest 1% of every user
@@ -93,4 +98,4 @@ def test_the_cold_start_row_reads_no_label_and_is_no_peer(world):
     nothing.iloc[:5] = 1  # the split needs both classes on the training side
     with_none = _run(world, graph, unsupervised=True, train_labels=nothing)
     pd.testing.assert_series_equal(with_truth.scores[UNSUPERVISED], with_none.scores[UNSUPERVISED])
-    assert UNSUPERVISED not in _run(world, graph).metrics.index  # off unless asked
+    assert not {UNSUPERVISED, BLENDED} & set(_run(world, graph).metrics.index)  # off unless asked
