@@ -31,12 +31,12 @@ import argparse
 import time
 import warnings
 
-from _seeds import HEAD_VARIANTS, compare_over_seeds, seed_options
+from _seeds import DETECTOR_VARIANTS, compare_over_seeds, seed_options
 
 from _common import commit, write_json  # bench/ is the script folder, so on sys.path
 
 #: Detector variants run on the same split: name -> RiskDetector keyword options.
-VARIANTS: dict[str, dict] = HEAD_VARIANTS
+VARIANTS: dict[str, dict] = DETECTOR_VARIANTS
 
 #: The named generator settings of the regime.
 REGIME = "p2p"

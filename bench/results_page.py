@@ -33,6 +33,7 @@ SYSTEM_NAMES = {
     "neighbour_gb": "neighbour-aggregate GB (RF-Graph / XGBGraph, GADBench)",
     "tabular_gb": "tabular gradient boosting",
     "graphrisk_gnn": "graphrisk GNN, its own head",
+    "graphrisk_no_pseudo": "graphrisk GNN, its own head, no pseudo-labels",
     "graphrisk_stacked": "graphrisk GNN + stacked head (LightGBM on its embeddings)",
     "graphrisk_auto": "graphrisk GNN, head chosen on validation (auto)",
     "graphrisk_gnn_sage_stacked": "graphrisk GNN, GraphSAGE + stacked head",

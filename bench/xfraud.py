@@ -29,13 +29,13 @@ import argparse
 import warnings
 from pathlib import Path
 
-from _seeds import HEAD_VARIANTS, compare_over_seeds, seed_options
+from _seeds import DETECTOR_VARIANTS, compare_over_seeds, seed_options
 
 from _common import commit, write_json  # bench/ is the script folder, so on sys.path
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "xfraud_ebay"
 #: Detector variants run on the same split: name -> RiskDetector keyword options.
-VARIANTS: dict[str, dict] = HEAD_VARIANTS
+VARIANTS: dict[str, dict] = DETECTOR_VARIANTS
 
 
 def _case(hide: float):

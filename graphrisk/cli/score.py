@@ -107,7 +107,7 @@ def _check(args: argparse.Namespace) -> None:
     if args.node_inputs and (args.drift or args.fail_on_drift):
         raise InputError("--drift and --fail-on-drift measure inputs computed now: they do not go with --node-inputs")
     if args.save_node_inputs:
-        from graphrisk.model.inputs import check_node_inputs_folder
+        from graphrisk.features.node_inputs import check_node_inputs_folder
 
         check_node_inputs_folder(args.save_node_inputs)  # before the work, not after it
     for flag, path in (("--out", args.out), ("--rings", args.rings), ("--drift", args.drift)):
@@ -140,7 +140,7 @@ def _report_drift(args: argparse.Namespace, report) -> bool:
 
 def _saved_inputs(folder: str, graph) -> dict:
     """Node inputs from ``--node-inputs``, with a note on the users they lack."""
-    from graphrisk.model.inputs import read_node_inputs
+    from graphrisk.features.node_inputs import read_node_inputs
 
     inputs = read_node_inputs(folder)
     users = graph.users["user_id"].astype(str)
@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
     if args.unsupervised:
         return _run_unsupervised(args)
     from graphrisk.model.detector import RiskDetector  # torch loads only when a model is needed
-    from graphrisk.model.flag_policy import FlagPolicy
+    from graphrisk.policy.flag_policy import FlagPolicy
 
     if args.flag_policy:
         FlagPolicy.parse(args.flag_policy)  # a bad policy fails before any work
@@ -192,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 3
     if args.save_node_inputs:
-        from graphrisk.model.inputs import write_node_inputs
+        from graphrisk.features.node_inputs import write_node_inputs
 
         print(f"node inputs -> {write_node_inputs(result.inputs, args.save_node_inputs)}")
     _write_files(args, scores, rings)  # the results are safe on disk before the database is touched
@@ -236,7 +236,7 @@ def _check_unsupervised(args: argparse.Namespace) -> None:
 
 def _run_unsupervised(args: argparse.Namespace) -> int:
     """``graphrisk score --unsupervised``: cold-start risk, flags, rings and reasons; no model, no label."""
-    from graphrisk.model.inputs import node_inputs
+    from graphrisk.features.node_inputs import node_inputs
     from graphrisk.unsupervised import COLD_START_VERSION, DEFAULT_FLAG_SHARE, ColdStartScorer
 
     _check_unsupervised(args)
@@ -252,7 +252,7 @@ def _run_unsupervised(args: argparse.Namespace) -> int:
     print(f"scored {len(scores):,} users without labels (cold start): {int(scores['flagged'].sum()):,} flagged "
           f"(flag policy {result.policy}{default}), {len(rings):,} rings")
     if args.save_node_inputs:
-        from graphrisk.model.inputs import write_node_inputs
+        from graphrisk.features.node_inputs import write_node_inputs
 
         print(f"node inputs -> {write_node_inputs(inputs, args.save_node_inputs)}")
     _write_files(args, scores, rings)

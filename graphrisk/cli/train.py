@@ -41,6 +41,10 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
                        help="which accounts to flag: f1 (the best F1 on the validation users), f2 (recall weighs "
                        "twice), precision:P (the most recall at validation precision P) or budget:N (the N riskiest "
                        "of each scoring); graphrisk score --flag-policy may choose another (default: %(default)s)")
+    group.add_argument("--pseudo-labels", type=number_between(0, 0.5, high_open=True), default=defaults.pseudo_labels, metavar="SHARE",
+                       help="where labels are scarce: the SHARE of users the cold-start scorer ranks riskiest count "
+                       "as fraud among the training users labelled 0; validation keeps the given labels; 0 turns "
+                       "it off (default: %(default)s)")
     group.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"), help="where to train")
 
 
@@ -48,7 +52,8 @@ def settings_from(args: argparse.Namespace) -> dict:
     """The detector keyword arguments given on the command line."""
     return {"conv": args.conv, "hidden": args.hidden, "layers": args.layers, "epochs": args.epochs,
             "patience": args.patience, "seed": args.seed,
-            "calibration": args.calibration, "head": args.head, "flag_policy": args.flag_policy}
+            "calibration": args.calibration, "head": args.head, "flag_policy": args.flag_policy,
+            "pseudo_labels": args.pseudo_labels}
 
 
 def head_line(record: dict) -> str:
@@ -120,7 +125,8 @@ def _fit_and_save(args: argparse.Namespace, graph, labels, inputs=None) -> int:
     detector.fit(graph, labels, inputs=inputs, progress=progress)
     path = detector.save(args.model)
     v = detector.validation_
-    print(f"trained on {v['train_users']:,} users ({v['train_fraud']:,} fraud); validation AUC-PR {v['auc_pr']:.3f} "
+    pseudo = f", plus {v['pseudo_labelled']:,} pseudo-labelled" if v.get("pseudo_labelled") else ""
+    print(f"trained on {v['train_users']:,} users ({v['train_fraud']:,} fraud{pseudo}); validation AUC-PR {v['auc_pr']:.3f} "
           f"on {v['users']:,} users ({v['fraud']:,} fraud), best epoch {v['best_epoch']} of {v['epochs_run']}")
     print(head_line(v.get("head", {})))
     print(f"flag threshold {detector.threshold_:.3f}; model -> {path}")

@@ -38,7 +38,7 @@ def evaluate_unsupervised(
     rings
         ``user_id -> ring id`` (``""`` or missing outside a ring), for ring recall.
     inputs
-        The node inputs when already computed (:func:`graphrisk.model.inputs.node_inputs`).
+        The node inputs when already computed (:func:`graphrisk.features.node_inputs.node_inputs`).
     seed, flag_policy
         Of :class:`~graphrisk.unsupervised.ColdStartScorer`.
 

@@ -104,7 +104,7 @@ def evaluate_model(
     heldout
         ``user_id, is_fraud[, ring_id]``: the held-out labelled users.
     inputs
-        :func:`graphrisk.model.inputs.node_inputs` of ``graph`` for the detector's seed, when
+        :func:`graphrisk.features.node_inputs.node_inputs` of ``graph`` for the detector's seed, when
         already computed.
 
     Raises

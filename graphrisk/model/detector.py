@@ -15,11 +15,11 @@ from graphrisk.errors import InputError, ModelError
 from graphrisk.graph.transaction_graph import TransactionGraph
 from graphrisk.model.calibration import Calibrator, calibration_statistics
 from graphrisk.model.encoding import EDGE_FEATURES, EncodedGraph, GraphEncoder
-from graphrisk.model.flag_policy import FlagPolicy, ValidationCurve
 from graphrisk.model.labels import read_labels
 from graphrisk.model.model_dir import load_detector, save_detector
 from graphrisk.model.network import HeteroRiskNet
 from graphrisk.model.persistence import model_version
+from graphrisk.model.pseudo_labels import confident_fraud, with_pseudo_labels
 from graphrisk.model.reasons import feature_reasons
 from graphrisk.model.sampling import NeighbourSampler
 from graphrisk.model.scoring import ScoreResult, score_table
@@ -28,6 +28,7 @@ from graphrisk.model.stacking import StackedHead
 from graphrisk.model.training import predict_logits, predict_user_rounds, train_network
 from graphrisk.model.validation import validation_split
 from graphrisk.monitor import DriftReport
+from graphrisk.policy.flag_policy import FlagPolicy, ValidationCurve
 
 __all__ = ["RiskDetector", "DetectorSettings", "ScoreResult"]
 
@@ -90,7 +91,8 @@ class RiskDetector(BaseEstimator):
                  calibration: str = _D.calibration, epoch_users: int = _D.epoch_users,
                  epoch_validation_users: int = _D.epoch_validation_users,
                  minibatch_patience: int = _D.minibatch_patience, minibatch_min_epochs: int = _D.minibatch_min_epochs,
-                 head: str = _D.head, flag_policy: str = _D.flag_policy, device: str = "auto") -> None:
+                 head: str = _D.head, flag_policy: str = _D.flag_policy, pseudo_labels: float = _D.pseudo_labels,
+                 device: str = "auto") -> None:
         self.hidden, self.layers, self.conv, self.dropout = hidden, layers, conv, dropout
         self.epochs, self.patience, self.min_epochs = epochs, patience, min_epochs
         self.learning_rate, self.weight_decay, self.max_pos_weight = learning_rate, weight_decay, max_pos_weight
@@ -98,7 +100,7 @@ class RiskDetector(BaseEstimator):
         self.fanouts, self.seed, self.calibration, self.device = fanouts, seed, calibration, device
         self.epoch_users, self.epoch_validation_users = epoch_users, epoch_validation_users
         self.minibatch_patience, self.minibatch_min_epochs = minibatch_patience, minibatch_min_epochs
-        self.head, self.flag_policy = head, flag_policy
+        self.head, self.flag_policy, self.pseudo_labels = head, flag_policy, pseudo_labels
 
     @property
     def settings(self) -> DetectorSettings:
@@ -216,6 +218,10 @@ class RiskDetector(BaseEstimator):
         truth, rings = read_labels(labels, graph)
         train_users, val_users = validation_split(graph, truth, rings, share=settings.validation_share,
                                                   seed=settings.seed)
+        confident = pd.Index([], name="user_id")
+        if settings.pseudo_labels > 0:
+            inputs = inputs if inputs is not None else GraphEncoder(seed=settings.seed).node_inputs(graph)
+            confident = confident_fraud(graph, settings.pseudo_labels, inputs=inputs, seed=settings.seed)
         torch.manual_seed(settings.seed)
         self.encoder_ = GraphEncoder(seed=settings.seed)
         encoded = self.encoder_.fit_transform(graph, inputs=inputs)
@@ -225,6 +231,10 @@ class RiskDetector(BaseEstimator):
             return position.get_indexer(ids), truth.loc[ids].to_numpy()
 
         train, validation = users(train_users), users(val_users)
+        given_train_fraud, pseudo_labelled = int(train[1].sum()), 0
+        if len(confident):  # the training side only: validation keeps the given labels
+            train_labels, pseudo_labelled = with_pseudo_labels(train_users, train[1], confident)
+            train = (train[0], train_labels)
         watched, compared = self._head_comparison_split(graph, truth, rings, val_users)
         sampler = self._sampler(encoded)
         data = encoded.pyg.data if sampler is not None else encoded.pyg.data.to(self.torch_device())
@@ -238,7 +248,8 @@ class RiskDetector(BaseEstimator):
         self.validation_ = {
             "auc_pr": result.best_auc_pr, "best_epoch": result.best_epoch, "epochs_run": len(result.history),
             "users": int(len(val_users)), "fraud": int(validation[1].sum()), "train_users": int(len(train_users)),
-            "train_fraud": int(train[1].sum()), "minibatch": sampler is not None, "head": head,
+            "train_fraud": given_train_fraud, "pseudo_labelled": pseudo_labelled, "minibatch": sampler is not None,
+            "head": head,
             "calibration": calibration_statistics(val_logits, validation[1], method=settings.calibration,
                                                   seed=settings.seed),
         }

@@ -3,7 +3,7 @@
 Training, batch scoring, the real-time service and any later engine must feed the
 network the same inputs. This module is the one place that computes them:
 
-* **node inputs**: the raw feature tables of :func:`~graphrisk.model.inputs.node_inputs`,
+* **node inputs**: the raw feature tables of :func:`~graphrisk.features.node_inputs.node_inputs`,
   scaled per node type by a :class:`~graphrisk.model.scaling.FeatureScaler` fitted on the
   training graph (a node without inputs, such as an account the service meets between two
   full scorings, gets the training mean: 0 after scaling);
@@ -24,9 +24,9 @@ import pandas as pd
 import torch
 
 from graphrisk.errors import ModelError
+from graphrisk.features.node_inputs import node_inputs
 from graphrisk.graph.pyg import EDGE_AGGREGATES, PygGraph, to_pyg
 from graphrisk.graph.transaction_graph import TransactionGraph
-from graphrisk.model.inputs import node_inputs
 from graphrisk.model.scaling import FeatureScaler
 from graphrisk.monitor import DriftReport, ReferenceProfile, drift_report
 
@@ -112,7 +112,7 @@ class GraphEncoder:
 
     # ---------------------------------------------------------------- fitting
     def node_inputs(self, graph: TransactionGraph) -> dict[str, pd.DataFrame]:
-        """Raw node input tables of ``graph`` (:func:`~graphrisk.model.inputs.node_inputs` with this seed)."""
+        """Raw node input tables of ``graph`` (:func:`~graphrisk.features.node_inputs.node_inputs` with this seed)."""
         return node_inputs(graph, seed=self.seed)
 
     def fit(self, graph: TransactionGraph, *, inputs: Mapping[str, pd.DataFrame] | None = None) -> GraphEncoder:

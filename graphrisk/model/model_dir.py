@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from graphrisk.errors import ModelError
 from graphrisk.model.calibration import Calibrator
 from graphrisk.model.encoding import GraphEncoder
-from graphrisk.model.flag_policy import ValidationCurve
 from graphrisk.model.persistence import (
     load_model_files,
     load_profile,
@@ -23,6 +22,7 @@ from graphrisk.model.persistence import (
     upgrade_manifest,
 )
 from graphrisk.model.stacking import StackedHead
+from graphrisk.policy.flag_policy import ValidationCurve
 
 if TYPE_CHECKING:
     from graphrisk.model.detector import RiskDetector
@@ -65,6 +65,7 @@ def load_detector(cls: type[RiskDetector], folder: str | Path, *, device: str = 
         params = dict(manifest["params"])
         if params.get("fanouts") is not None:
             params["fanouts"] = tuple(params["fanouts"])
+        params.setdefault("pseudo_labels", 0.0)  # saved before pseudo-labels: trained without them
         detector = cls(**params, device=device)
         detector.settings  # noqa: B018 - checks the saved parameters
         detector.encoder_ = GraphEncoder.from_dict(manifest["encoder"], profile=load_profile(folder, manifest))

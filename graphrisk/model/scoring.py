@@ -41,7 +41,7 @@ class ScoreResult:
 
     @property
     def inputs(self) -> dict[str, pd.DataFrame]:
-        """The raw node inputs scored, per node type (:func:`~graphrisk.model.inputs.node_inputs`)."""
+        """The raw node inputs scored, per node type (:func:`~graphrisk.features.node_inputs.node_inputs`)."""
         return self.encoded.inputs
 
 

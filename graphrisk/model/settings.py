@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graphrisk.model.flag_policy import FlagPolicy
+from graphrisk.policy.flag_policy import FlagPolicy
 
 __all__ = ["DetectorSettings", "CONVS", "CALIBRATIONS", "HEADS", "HEAD_MARGIN"]
 
@@ -68,7 +68,14 @@ class DetectorSettings:
     flag_policy
         Which accounts are flagged: ``"f1"`` (the best F1 on the validation users), ``"f2"``
         (recall weighs twice), ``"precision:P"`` or ``"budget:N"`` (see
-        :mod:`graphrisk.model.flag_policy`); scoring may choose another.
+        :mod:`graphrisk.policy.flag_policy`); scoring may choose another.
+    pseudo_labels
+        Share of every user the cold-start scorer ranks riskiest that, among the training
+        users labelled 0, count as fraud in the loss (:mod:`graphrisk.model.pseudo_labels`);
+        validation keeps the given labels; 0 turns it off. The default, 0.005, lifted the
+        test AUC-PR on the generated P2P regime (chargeback labels, 25 to 61 labelled
+        fraudsters) from 0.070 / 0.122 / 0.010 to 0.515 / 0.155 / 0.298 over seeds 0-2 and
+        changed the default world by -0.006 / -0.018 / +0.026 (docs/real-labels.md).
     """
 
     hidden: int = 64
@@ -93,6 +100,7 @@ class DetectorSettings:
     calibration: str = "platt"
     head: str = "gnn"
     flag_policy: str = "f1"
+    pseudo_labels: float = 0.005
 
     def __post_init__(self) -> None:
         FlagPolicy.parse(self.flag_policy)  # InputError (a ValueError) naming the forms
@@ -100,6 +108,8 @@ class DetectorSettings:
             raise ValueError(f"unknown conv {self.conv!r}; choose from {', '.join(CONVS)}")
         if self.head not in HEADS:
             raise ValueError(f"unknown head {self.head!r}; choose from {', '.join(HEADS)}")
+        if not 0.0 <= self.pseudo_labels < 0.5:
+            raise ValueError(f"pseudo_labels must be a share in [0, 0.5), got {self.pseudo_labels!r}")
         if self.calibration not in CALIBRATIONS:
             raise ValueError(f"unknown calibration {self.calibration!r}; choose from {', '.join(CALIBRATIONS)}")
         if self.layers < 1 or self.hidden < 1 or self.epochs < 1 or self.batch_size < 1:

@@ -160,7 +160,7 @@ def drift_report(
     profile
         The model's :class:`~graphrisk.monitor.profile.ReferenceProfile` (``RiskDetector.profile_``).
     inputs
-        :func:`graphrisk.model.inputs.node_inputs` of the graph being scored: per node type a
+        :func:`graphrisk.features.node_inputs.node_inputs` of the graph being scored: per node type a
         table indexed by id (the ids give the new-entity shares, so no graph is needed).
     min_rows
         Rows a node type needs on both sides for its PSI to be judged.

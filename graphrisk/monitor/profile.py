@@ -56,7 +56,7 @@ class ReferenceProfile:
     """What the model was trained on, kept with it to measure drift at scoring time.
 
     Built by :meth:`from_inputs` from the raw node inputs of the training graph
-    (:func:`graphrisk.model.inputs.node_inputs`); saved in ``model.json`` (``profile``)
+    (:func:`graphrisk.features.node_inputs.node_inputs`); saved in ``model.json`` (``profile``)
     except the entity hashes, which go into their own file of the model directory.
 
     Attributes
@@ -99,7 +99,7 @@ class ReferenceProfile:
         Parameters
         ----------
         inputs
-            ``{node type: DataFrame indexed by id}``, as :func:`graphrisk.model.inputs.node_inputs` returns.
+            ``{node type: DataFrame indexed by id}``, as :func:`graphrisk.features.node_inputs.node_inputs` returns.
         bins
             Quantile bins per feature.
         entities

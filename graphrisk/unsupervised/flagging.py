@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from graphrisk.errors import InputError
-from graphrisk.model.flag_policy import FlagPolicy
+from graphrisk.policy.flag_policy import FlagPolicy
 
 __all__ = ["cold_start_policy", "DEFAULT_FLAG_SHARE"]
 

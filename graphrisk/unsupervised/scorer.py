@@ -120,11 +120,11 @@ class ColdStartScorer(BaseEstimator):
         if not isinstance(graph, TransactionGraph):
             raise TypeError(f"graph must be a TransactionGraph (from graphrisk.build_graph), got {type(graph).__name__}")
         if inputs is None:
-            from graphrisk.model.inputs import node_inputs
+            from graphrisk.features.node_inputs import node_inputs
 
             inputs = node_inputs(graph, seed=self.seed)
         if "user" not in inputs:
-            raise ValueError("inputs must hold the user table ('user'), as graphrisk.model.inputs.node_inputs returns")
+            raise ValueError("inputs must hold the user table ('user'), as graphrisk.features.node_inputs.node_inputs returns")
         users = pd.Index(graph.users["user_id"].astype(str), name="user_id")
         features = inputs["user"].copy()
         features.index = features.index.astype(str)
@@ -153,7 +153,7 @@ class ColdStartScorer(BaseEstimator):
         """Learn what is ordinary from the accounts of ``graph``.
 
         ``inputs`` are the node inputs when already computed
-        (:func:`graphrisk.model.inputs.node_inputs`; computed here otherwise). No label is read.
+        (:func:`graphrisk.features.node_inputs.node_inputs`; computed here otherwise). No label is read.
 
         Raises
         ------
@@ -246,6 +246,6 @@ def unsupervised_scores(graph: TransactionGraph, *, inputs: dict[str, pd.DataFra
     """``user_id`` -> unsupervised risk in [0, 1] for every user of ``graph`` (no label is read).
 
     What :func:`graphrisk.evaluate.metrics.detection_metrics` takes as ``scores``; ``inputs``
-    are the node inputs when already computed (:func:`graphrisk.model.inputs.node_inputs`).
+    are the node inputs when already computed (:func:`graphrisk.features.node_inputs.node_inputs`).
     """
     return score_without_labels(graph, inputs=inputs, seed=seed, **params)["risk_score"]

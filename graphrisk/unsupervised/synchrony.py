@@ -97,7 +97,7 @@ def synchrony_evidence(
     graph
         The transaction graph; lockstep needs its transactions (``keep_transactions=True``).
     user_inputs
-        The user node inputs (:func:`graphrisk.model.inputs.node_inputs` ``["user"]``);
+        The user node inputs (:func:`graphrisk.features.node_inputs.node_inputs` ``["user"]``);
         ``coactive_partners`` is read from them. Computed here when absent.
     window_hours, tolerance
         Of :func:`relayed_transfers`.

@@ -118,7 +118,7 @@ def spark_scoring_job(spark: SparkSession, files: InputFiles, model_dir: str | P
     """Every user's risk, flag, ring and reasons from files, on Spark.
 
     The node inputs are computed on the whole graph with the model's seed, as
-    :func:`graphrisk.model.inputs.node_inputs` does. Without reasons (``reasons=0``) the
+    :func:`graphrisk.features.node_inputs.node_inputs` does. Without reasons (``reasons=0``) the
     scores come from layer-wise inference over the whole graph
     (:func:`~graphrisk.engines.spark.propagation.layerwise_risk`) and the rings from the
     flagged users on the driver (:func:`~graphrisk.engines.spark.rings.rings_of_flagged`):
@@ -134,7 +134,7 @@ def spark_scoring_job(spark: SparkSession, files: InputFiles, model_dir: str | P
         The model directory cannot be loaded.
     """
     from graphrisk.model.detector import RiskDetector
-    from graphrisk.model.flag_policy import FlagPolicy
+    from graphrisk.policy.flag_policy import FlagPolicy
 
     detector = RiskDetector.load(model_dir, device="cpu")  # fails fast on a bad model, and gives its shape
     if not FlagPolicy.parse(detector.flag_policy).uses_a_cut:

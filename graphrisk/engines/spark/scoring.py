@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 from graphrisk.engines.spark.buckets import arrow_udfs
 from graphrisk.engines.spark.shards import Shards
 from graphrisk.errors import InputError
+from graphrisk.features.node_inputs import ID_COLUMNS, LABEL_LIKE
 from graphrisk.io.schema import TRANSACTION_ENTITY_COLUMNS
-from graphrisk.model.inputs import ID_COLUMNS, LABEL_LIKE
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -40,7 +40,7 @@ _NUMERIC = ("double", "float", "int", "bigint", "smallint", "tinyint")
 
 
 def node_input_tables(features: DataFrame, users: DataFrame, entities: dict[str, DataFrame]) -> dict[str, DataFrame]:
-    """The detector's raw node inputs, as :func:`graphrisk.model.inputs.node_inputs` makes them.
+    """The detector's raw node inputs, as :func:`graphrisk.features.node_inputs.node_inputs` makes them.
 
     Parameters
     ----------

@@ -46,8 +46,8 @@ def fb_inputs(fb_files) -> list[str]:
 @pytest.fixture(scope="session")
 def fb_models(fb_graph, fb_files, tmp_path_factory):
     """``{"good": dir, "weak": dir}``: trained properly (10 epochs) and on shuffled labels (2 epochs)."""
+    from graphrisk.features.node_inputs import node_inputs
     from graphrisk.model import RiskDetector
-    from graphrisk.model.inputs import node_inputs
 
     labels = pd.read_csv(fb_files / "train_labels.csv", dtype={"user_id": str})
     shuffled = labels.assign(is_fraud=np.random.default_rng(0).permutation(labels["is_fraud"].to_numpy()))

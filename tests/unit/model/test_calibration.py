@@ -33,7 +33,7 @@ def _uncalibrated(detector: RiskDetector) -> RiskDetector:
 @pytest.fixture(scope="module")
 def inputs(world_graph):
     """Node inputs of the world graph, computed once (they take most of the scoring time)."""
-    from graphrisk.model.inputs import node_inputs
+    from graphrisk.features.node_inputs import node_inputs
 
     return node_inputs(world_graph, seed=0)
 

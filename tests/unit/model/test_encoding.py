@@ -109,7 +109,7 @@ def test_the_live_graph_gives_the_batch_edge_inputs(sample_graph):
 
 def test_a_relation_absent_from_the_whole_graph_does_not_move_other_users_scores(fitted, world_graph):
     """Every relation adds its self term to the nodes it points to: an absent one is added empty."""
-    from graphrisk.model.inputs import node_inputs
+    from graphrisk.features.node_inputs import node_inputs
 
     transactions = world_graph.transactions
     without = transactions[transactions["counterparty_id"].isna()]

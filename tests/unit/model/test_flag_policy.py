@@ -12,7 +12,7 @@ import pytest
 from graphrisk.cli.main import main
 from graphrisk.errors import InputError, ModelError
 from graphrisk.model import RiskDetector
-from graphrisk.model.flag_policy import CURVE_POINTS, FlagPolicy, ValidationCurve
+from graphrisk.policy.flag_policy import CURVE_POINTS, FlagPolicy, ValidationCurve
 
 
 @pytest.mark.parametrize("text", ["f3", "precision:0", "precision:1.5", "budget:0", "budget:x", "budget", "f1:2", ""])

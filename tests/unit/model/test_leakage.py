@@ -7,8 +7,8 @@ import pytest
 
 from graphrisk import build_graph
 from graphrisk.errors import InputError
+from graphrisk.features.node_inputs import node_inputs
 from graphrisk.model.groups import connected_groups
-from graphrisk.model.inputs import node_inputs
 from graphrisk.model.validation import MAX_GROUP, validation_split
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from graphrisk import build_graph
 from graphrisk.cli.main import main
-from graphrisk.model.inputs import node_inputs
+from graphrisk.features.node_inputs import node_inputs
 from graphrisk.model.persistence import ENTITIES, MANIFEST, model_version
 from graphrisk.monitor import (
     PSI_SIGNIFICANT,

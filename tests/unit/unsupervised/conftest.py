@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graphrisk import build_graph
-from graphrisk.model.inputs import node_inputs
+from graphrisk.features.node_inputs import node_inputs
 from graphrisk.synth import WorldConfig, generate_world
 
 
