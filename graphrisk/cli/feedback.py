@@ -16,7 +16,7 @@ import pandas as pd
 from graphrisk.cli.options import add_input_options, add_neo4j_options, neo4j_config
 from graphrisk.cli.summary import graph_summary, input_summary
 from graphrisk.errors import InputError, StoreError
-from graphrisk.feedback.labels import merge_labels, read_labels
+from graphrisk.feedback.labels import LabelMerge, merge_labels, read_labels
 from graphrisk.feedback.resolve import FeedbackResult, resolve_verdicts
 from graphrisk.feedback.store import read_store_verdicts, users_in_store
 from graphrisk.feedback.verdicts import VERDICTS, VerdictTable, read_verdicts
@@ -160,8 +160,13 @@ def _print_conflicts(result: FeedbackResult, path: str | None) -> None:
         print(f"... {len(conflicts) - len(shown):,} more: write them all with --conflicts FILE")
 
 
-def labels_with_feedback(graph: TransactionGraph, path: str) -> pd.DataFrame:
+def labels_with_feedback(graph: TransactionGraph, path: str) -> LabelMerge:
     """``graph.labels`` with the feedback labels of ``path`` over them; prints what changed.
+
+    Returns
+    -------
+    LabelMerge
+        ``labels`` (the merged labels) and ``cleared`` (the users a verdict labelled 0).
 
     Raises
     ------
@@ -170,4 +175,4 @@ def labels_with_feedback(graph: TransactionGraph, path: str) -> pd.DataFrame:
     """
     merge = merge_labels(graph.labels, read_labels(path), users=graph.users["user_id"].astype(str))
     print(merge.summary())
-    return merge.labels
+    return merge

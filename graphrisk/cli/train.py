@@ -103,16 +103,20 @@ def run(args: argparse.Namespace) -> int:
         return _run_on_spark(args)
     needed = None if args.feedback and not args.labels else "train learns from user_id,is_fraud of the labelled users"
     graph = graph_from_files(args, labels_needed=needed)
-    labels = graph.labels
+    labels, cleared = graph.labels, None
     if args.feedback:
         from graphrisk.cli.feedback import labels_with_feedback
 
-        labels = labels_with_feedback(graph, args.feedback)
-    return _fit_and_save(args, graph, labels)
+        merge = labels_with_feedback(graph, args.feedback)
+        labels, cleared = merge.labels, merge.cleared
+    return _fit_and_save(args, graph, labels, cleared=cleared)
 
 
-def _fit_and_save(args: argparse.Namespace, graph, labels, inputs=None) -> int:
-    """Train on ``graph`` (with its raw node ``inputs`` when given), save the model, print the summary."""
+def _fit_and_save(args: argparse.Namespace, graph, labels, inputs=None, cleared=None) -> int:
+    """Train on ``graph`` (with its raw node ``inputs`` when given), save the model, print the summary.
+
+    ``cleared``: users an investigator's verdict labelled 0, never pseudo-labelled.
+    """
 
     def progress(epoch: int, record: dict) -> None:
         if not args.no_progress and (epoch == 1 or epoch % 10 == 0):
@@ -122,7 +126,7 @@ def _fit_and_save(args: argparse.Namespace, graph, labels, inputs=None) -> int:
     from graphrisk.model.detector import RiskDetector  # torch loads only when a model is needed
 
     detector = RiskDetector(device=args.device, **settings_from(args))
-    detector.fit(graph, labels, inputs=inputs, progress=progress)
+    detector.fit(graph, labels, inputs=inputs, cleared=cleared, progress=progress)
     path = detector.save(args.model)
     v = detector.validation_
     pseudo = f", plus {v['pseudo_labelled']:,} pseudo-labelled" if v.get("pseudo_labelled") else ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -77,6 +77,9 @@ class LabelMerge:
         Of those, the users whose ``is_fraud`` changed.
     not_in_graph
         Feedback users that are not in the graph: left out.
+    cleared
+        Feedback users labelled 0: a verdict, not a missing chargeback, so training must
+        never relabel them (``RiskDetector.fit(cleared=...)`` keeps them out of pseudo-labels).
     """
 
     labels: pd.DataFrame
@@ -84,6 +87,7 @@ class LabelMerge:
     overridden: int
     changed: int
     not_in_graph: int
+    cleared: pd.Index = field(default_factory=lambda: pd.Index([], dtype=str, name="user_id"))
 
     def summary(self) -> str:
         """One line for the command output."""
@@ -116,6 +120,8 @@ def merge_labels(
     >>> merge = merge_labels(base, pd.DataFrame({"user_id": ["u2", "u3"], "is_fraud": [1, 0]}))
     >>> merge.labels["is_fraud"].tolist(), merge.added, merge.overridden, merge.changed
     ([0, 1, 0], 1, 1, 1)
+    >>> merge.cleared.tolist()
+    ['u3']
     """
     new = _typed(feedback)
     not_in_graph = 0
@@ -123,9 +129,10 @@ def merge_labels(
         inside = new["user_id"].isin(set(map(str, users)))
         not_in_graph = int((~inside).sum())
         new = new[inside]
+    cleared = pd.Index(new.loc[new["is_fraud"] == 0, "user_id"], dtype=str, name="user_id")
     if labels is None or len(labels) == 0:
         return LabelMerge(labels=new.reset_index(drop=True), added=len(new), overridden=0, changed=0,
-                          not_in_graph=not_in_graph)
+                          not_in_graph=not_in_graph, cleared=cleared)
     old = _typed(labels).set_index("user_id")
     new = new.set_index("user_id")
     both = new.index.intersection(old.index)
@@ -135,4 +142,4 @@ def merge_labels(
     new.loc[both[keep_ring.to_numpy()], "ring_id"] = old.loc[both[keep_ring.to_numpy()], "ring_id"]
     merged = pd.concat([old.drop(index=both), new]).reset_index()
     return LabelMerge(labels=_typed(merged), added=len(new) - len(both), overridden=len(both), changed=changed,
-                      not_in_graph=not_in_graph)
+                      not_in_graph=not_in_graph, cleared=cleared)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -200,15 +200,17 @@ class RiskDetector(BaseEstimator):
             return val_users, val_users
 
     def fit(self, graph: TransactionGraph, labels: pd.DataFrame | pd.Series, *,
-            inputs: dict[str, pd.DataFrame] | None = None,
+            inputs: dict[str, pd.DataFrame] | None = None, cleared: Iterable[str] | None = None,
             progress: Callable[[int, dict], None] | None = None) -> RiskDetector:
         """Train on the labelled users of ``graph``.
 
         ``labels`` is ``user_id, is_fraud[, ring_id]`` (or a 0/1 Series by user id); a
         ``validation_share`` of the groups (rings, else connected users) is held out for
         early stopping, calibration and the threshold. ``inputs`` are the raw node inputs
-        when already computed (:meth:`GraphEncoder.node_inputs`); ``progress(epoch, record)``
-        is called after each epoch. Raises ``InputError`` for unusable labels.
+        when already computed (:meth:`GraphEncoder.node_inputs`); ``cleared`` are users whose
+        0 is a verdict (an investigator cleared them), never pseudo-labelled;
+        ``progress(epoch, record)`` is called after each epoch. Raises ``InputError`` for
+        unusable labels.
         """
         if not isinstance(graph, TransactionGraph):
             raise TypeError(f"graph must be a TransactionGraph, got {type(graph).__name__}")
@@ -222,6 +224,7 @@ class RiskDetector(BaseEstimator):
         if settings.pseudo_labels > 0:
             inputs = inputs if inputs is not None else GraphEncoder(seed=settings.seed).node_inputs(graph)
             confident = confident_fraud(graph, settings.pseudo_labels, inputs=inputs, seed=settings.seed)
+            confident = confident.difference(pd.Index([] if cleared is None else list(cleared), dtype=str))
         torch.manual_seed(settings.seed)
         self.encoder_ = GraphEncoder(seed=settings.seed)
         encoded = self.encoder_.fit_transform(graph, inputs=inputs)

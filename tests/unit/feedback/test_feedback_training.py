@@ -22,6 +22,7 @@ def test_feedback_wins_for_the_same_user_and_a_confirmed_fraud_keeps_the_ring():
     assert merge.labels.values.tolist() == [["u1", 0, ""], ["u2", 0, ""], ["u3", 0, ""], ["u4", 1, ""],
                                             ["u5", 1, "R2"]]
     assert (merge.added, merge.overridden, merge.changed, merge.not_in_graph) == (1, 3, 1, 1)
+    assert merge.cleared.tolist() == ["u2", "u3"]  # verdicts of legitimate: never pseudo-labelled in training
     assert merge.summary() == ("feedback: 1 labels added, 3 overridden (1 changed is_fraud); 5 labels in all; "
                                "1 feedback users are not in the graph (left out)")
 
@@ -68,7 +69,7 @@ def test_train_with_only_feedback_needs_no_labels_file(tmp_path, monkeypatch, ca
     seen = {}
 
     def fit(self, graph, labels, **kwargs):  # stop before training: only the labels it gets matter here
-        seen["labels"] = labels
+        seen["labels"], seen["cleared"] = labels, kwargs.get("cleared")
         raise ValueError("stopped by the test")
 
     monkeypatch.setattr(RiskDetector, "fit", fit)
@@ -81,3 +82,4 @@ def test_train_with_only_feedback_needs_no_labels_file(tmp_path, monkeypatch, ca
     printed = capsys.readouterr().out
     assert "feedback: 2 labels added, 0 overridden" in printed and "1 feedback users are not in the graph" in printed
     assert seen["labels"].values.tolist() == [["u1", 0, ""], ["u5", 1, ""]]
+    assert list(seen["cleared"]) == ["u1"]  # the user the verdicts cleared reaches fit, kept out of pseudo-labels

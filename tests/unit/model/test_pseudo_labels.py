@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import graphrisk.model.detector as detector_module
+from graphrisk import build_graph
 from graphrisk.cli.main import main
 from graphrisk.model import RiskDetector
 from graphrisk.model.pseudo_labels import confident_fraud
@@ -18,13 +19,18 @@ QUICK = {"epochs": 3, "min_epochs": 1, "patience": 1, "seed": 0}
 REAL_TRAIN, REAL_PSEUDO = detector_module.train_network, detector_module.with_pseudo_labels
 
 
-def test_confident_users_are_the_cold_start_top_share_and_read_no_label(world_graph):
+def test_confident_users_are_the_cold_start_top_share_and_read_no_label(world, world_graph):
     confident = confident_fraud(world_graph, SHARE, seed=0)
     users = len(world_graph.users)
     assert len(confident) == round(SHARE * users) and confident.is_unique
     risk = ColdStartScorer(seed=0).fit_parts(world_graph)["risk_score"]
     assert risk.loc[confident].min() >= risk.drop(confident).max()  # the top of the ranking, nothing else
     assert confident.equals(confident_fraud(world_graph, SHARE, seed=0))  # the same graph, the same users
+    # the graph's labels, true or shuffled, change nothing: the ranking never reads them
+    shuffled = world.labels.assign(is_fraud=world.labels["is_fraud"].sample(frac=1, random_state=1).to_numpy())
+    for labels in (world.labels, shuffled):
+        labelled = build_graph(world.transactions, world.links, world.users, labels)[0]
+        assert len(labelled.labels) and confident.equals(confident_fraud(labelled, SHARE, seed=0))
 
 
 def _spied_fit(monkeypatch, graph, labels, **options) -> tuple[RiskDetector, dict]:
@@ -41,7 +47,8 @@ def _spied_fit(monkeypatch, graph, labels, **options) -> tuple[RiskDetector, dic
 
     monkeypatch.setattr(detector_module, "train_network", train_network)
     monkeypatch.setattr(detector_module, "with_pseudo_labels", with_pseudo_labels)
-    return RiskDetector(**QUICK, **options).fit(graph, labels), seen
+    cleared = options.pop("cleared", None)
+    return RiskDetector(**QUICK, **options).fit(graph, labels, cleared=cleared), seen
 
 
 def test_only_training_users_labelled_zero_become_fraud_and_validation_keeps_its_labels(
@@ -57,7 +64,10 @@ def test_only_training_users_labelled_zero_become_fraud_and_validation_keeps_its
     assert set(user_ids[changed]) <= set(confident)
     known = train_labels.set_index("user_id")["is_fraud"]
     assert (known.loc[user_ids[changed]] == 0).all()
-    # early stopping, calibration and the cut see the given labels only
+    # early stopping, calibration and the cut see the given labels only; confident users labelled
+    # 0 sit on the validation side too (every labelled user is training or validation), so the
+    # check below would see a validation user relabelled
+    assert len(set(known[known == 0].index.astype(str)) & set(confident)) > changed.sum()
     for a, b in zip(after["validation"], before["validation"], strict=True):
         np.testing.assert_array_equal(a, b)
     assert pseudo.validation_["fraud"] == plain.validation_["fraud"]
@@ -65,12 +75,34 @@ def test_only_training_users_labelled_zero_become_fraud_and_validation_keeps_its
     assert plain.validation_["pseudo_labelled"] == 0
 
 
-def test_users_outside_the_labels_are_never_pseudo_labelled(world_graph, train_labels):
+def test_users_an_investigator_cleared_are_never_pseudo_labelled(monkeypatch, world_graph, train_labels):
+    def relabelled(**options) -> set[str]:
+        fitted, seen = _spied_fit(monkeypatch, world_graph, train_labels, pseudo_labels=SHARE, **options)
+        user_ids, given, _ = seen["pseudo"]
+        changed = set(user_ids[seen["train"][1] != given])
+        assert fitted.validation_["pseudo_labelled"] == len(changed)
+        return changed
+
+    unchecked = relabelled()
+    cleared = sorted(unchecked)[:1]  # an investigator's verdict: legitimate
+    assert unchecked and relabelled(cleared=cleared) == unchecked - set(cleared)
+
+
+def test_the_same_seed_gives_the_same_pseudo_labels_and_model(world_graph, train_labels):
+    first, second = (RiskDetector(**QUICK, pseudo_labels=SHARE).fit(world_graph, train_labels) for _ in range(2))
+    assert first.validation_["pseudo_labelled"] == second.validation_["pseudo_labelled"] > 0
+    np.testing.assert_allclose(first.predict_proba(world_graph), second.predict_proba(world_graph))
+
+
+def test_users_outside_the_labels_are_never_pseudo_labelled(monkeypatch, world_graph, train_labels):
     confident = set(confident_fraud(world_graph, SHARE, seed=0))
     unsure = train_labels[~train_labels["user_id"].astype(str).isin(confident)]
     assert len(unsure) < len(train_labels)  # the confident users the test would catch are there
-    fitted = RiskDetector(**QUICK, pseudo_labels=SHARE).fit(world_graph, unsure)
+    fitted, seen = _spied_fit(monkeypatch, world_graph, unsure, pseudo_labels=SHARE)
     assert fitted.validation_["pseudo_labelled"] == 0
+    # the network trains on the labelled training users only, with their given labels
+    assert len(seen["train"][0]) == fitted.validation_["train_users"]
+    assert seen["train"][1].sum() == fitted.validation_["train_fraud"]
 
 
 @pytest.mark.parametrize("share", [-0.1, 0.5, 2.0])
