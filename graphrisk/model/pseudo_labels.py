@@ -31,7 +31,7 @@ def confident_fraud(graph: TransactionGraph, share: float, *, inputs: dict[str, 
     graph
         The whole graph; no label is read.
     share
-        Share of the users to return, in (0, 1); at least one user.
+        Share of the users to return, in (0, 0.5) as :class:`DetectorSettings` allows; at least one user.
     inputs
         The raw node inputs when already computed (:meth:`GraphEncoder.node_inputs`).
     seed
@@ -41,10 +41,8 @@ def confident_fraud(graph: TransactionGraph, share: float, *, inputs: dict[str, 
 
     risk = ColdStartScorer(seed=seed).fit_parts(graph, inputs=inputs)["risk_score"]
     count = max(1, int(round(share * len(risk))))
-    # ties broken by user id, so the same graph gives the same users
-    ranked = risk.rename("risk").rename_axis("user_id").reset_index().sort_values(
-        ["risk", "user_id"], ascending=[False, True], kind="stable")
-    return pd.Index(ranked["user_id"].head(count).astype(str), name="user_id")
+    ranked = risk.sort_index().sort_values(ascending=False, kind="stable")  # ties by user id: the same users each time
+    return pd.Index(ranked.index[:count].astype(str), name="user_id")
 
 
 def with_pseudo_labels(user_ids: pd.Index, labels: np.ndarray, confident: pd.Index) -> tuple[np.ndarray, int]:
